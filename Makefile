@@ -1,0 +1,174 @@
+# Makefile: builds libcjkfts (static + versioned shared), the tools, the tests and the benchmarks.
+#
+#   make            library and tools (installs missing Debian packages first)
+#   make run        index the bundled corpus/ and run a sample query
+#   make test       every cmocka test, plain and under ASan+UBSan, plus the CLI tests
+#   make bench      benchmarks on ../shared/corpus (long)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+VERSION  := 0.1.0
+SOMAJOR  := 0
+PREFIX   ?= /usr/local
+BUILD    ?= build
+CC       ?= cc
+
+# Debian packages the build needs; tools/install-deps.sh installs the missing ones.
+DEB_PKGS := pkg-config libicu-dev libstemmer-dev libzstd-dev libisal-dev libxxhash-dev \
+            libjson-c-dev libgumbo-dev libopencc-dev libopencc-data libcmocka-dev
+PC_LIB   := icu-uc icu-i18n libzstd libisal libxxhash
+PC_TOOLS := json-c gumbo
+PC_GEN   := icu-uc icu-i18n opencc
+PC_TEST  := cmocka
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla -Wformat=2
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OPT      ?= -O2 -g
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+# Flags from pkg-config, cached in a generated makefile that is made (after the packages are
+# installed) before anything else is built.
+CONFIG   := $(BUILD)/config.mk
+ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
+-include $(CONFIG)
+endif
+
+$(CONFIG): Makefile tools/install-deps.sh
+	@mkdir -p $(BUILD)
+	@sh tools/install-deps.sh $(DEB_PKGS)
+	@{ echo "LIB_CFLAGS := $$(pkg-config --cflags $(PC_LIB))"; \
+	   echo "LIB_LIBS := $$(pkg-config --libs $(PC_LIB)) -lstemmer -lm -lpthread"; \
+	   echo "TOOLS_CFLAGS := $$(pkg-config --cflags $(PC_TOOLS))"; \
+	   echo "TOOLS_LIBS := $$(pkg-config --libs $(PC_TOOLS))"; \
+	   echo "GEN_CFLAGS := $$(pkg-config --cflags $(PC_GEN))"; \
+	   echo "GEN_LIBS := $$(pkg-config --libs $(PC_GEN))"; \
+	   echo "TEST_CFLAGS := $$(pkg-config --cflags $(PC_TEST))"; \
+	   echo "TEST_LIBS := $$(pkg-config --libs $(PC_TEST))"; } > $@.tmp && mv $@.tmp $@
+
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -Iinclude -Ilib -I$(BUILD)/gen $(LIB_CFLAGS) $(CFLAGS)
+
+# ---------------------------------------------------------------------------------------------
+# Sources. Every lib/*/*.c is part of the library except build-time generators (lib/*/mk*.c).
+LIB_SRC   := $(filter-out lib/%/mk%.c,$(wildcard lib/*/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+ASAN_OBJ  := $(LIB_SRC:%.c=$(BUILD)/asan/%.o)
+TOOL_SRC  := $(wildcard tools/cjkfts-*.c)
+TOOLS     := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
+TOOL_COMMON_SRC := $(filter-out tools/cjkfts-%.c,$(wildcard tools/*.c))
+TOOL_COMMON_OBJ := $(TOOL_COMMON_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC  := $(wildcard tests/test_*.c)
+TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+ASAN_TESTS:= $(TEST_SRC:tests/%.c=$(BUILD)/asan/tests/%)
+TEST_COMMON_SRC := $(filter-out tests/test_%.c,$(wildcard tests/*.c))
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+STATIC    := $(BUILD)/libcjkfts.a
+ASAN_LIB  := $(BUILD)/asan/libcjkfts.a
+SHARED    := $(BUILD)/libcjkfts.so.$(VERSION)
+SONAME    := libcjkfts.so.$(SOMAJOR)
+
+# Generated headers (for example the variant-folding table) that library objects include.
+GEN_HDRS  :=
+include $(wildcard lib/*/gen.mk)
+
+.PHONY: all lib tools tests test test-plain test-asan test-cli run bench fuzz clean install uninstall
+all: lib tools
+
+lib: $(STATIC) $(SHARED)
+tools: $(TOOLS)
+tests: $(TESTS) $(ASAN_TESTS)
+
+$(BUILD)/%.o: %.c $(CONFIG) $(GEN_HDRS)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c $(CONFIG) $(GEN_HDRS)
+	@mkdir -p $(@D)
+	@echo "  CC asan $<"
+	@$(CC) $(CFLAGS_ALL) $(SANITIZE) -MMD -MP -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(ASAN_LIB): $(ASAN_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $^ $(LIB_LIBS) $(LDFLAGS)
+	ln -sf libcjkfts.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libcjkfts.so
+
+$(BUILD)/tools/%.o: tools/%.c $(CONFIG)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(TOOLS_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bin/%: $(BUILD)/tools/%.o $(TOOL_COMMON_OBJ) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(OPT) -o $@ $< $(TOOL_COMMON_OBJ) $(STATIC) $(TOOLS_LIBS) $(LIB_LIBS) $(LDFLAGS)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_COMMON_SRC) $(STATIC) $(CONFIG)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -o $@ $< $(TEST_COMMON_SRC) $(STATIC) $(TEST_LIBS) $(LIB_LIBS)
+
+$(BUILD)/asan/tests/%: tests/%.c $(TEST_COMMON_SRC) $(ASAN_LIB) $(CONFIG)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(SANITIZE) $(TEST_CFLAGS) -o $@ $< $(TEST_COMMON_SRC) $(ASAN_LIB) \
+	    $(TEST_LIBS) $(LIB_LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(STATIC) $(CONFIG)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(TOOLS_CFLAGS) -O2 -o $@ $< $(STATIC) $(TOOLS_LIBS) $(LIB_LIBS)
+
+# ---------------------------------------------------------------------------------------------
+# The main job on the bundled corpus: index corpus/, then search it.
+RUN_INDEX := $(BUILD)/corpus.idx
+RUN_QUERY ?= 日美同盟
+run: tools
+	$(BUILD)/bin/cjkfts-index $(RUN_INDEX) corpus
+	$(BUILD)/bin/cjkfts-search $(RUN_INDEX) '$(RUN_QUERY)'
+
+# ---------------------------------------------------------------------------------------------
+# Tests: each cmocka binary plain and under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then the end-to-end CLI tests. Tests find the shared corpus through CJKFTS_TEST_DATA.
+export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+
+test: test-plain test-asan test-cli
+
+test-plain: $(TESTS)
+	@sh tests/run-tests.sh $(TESTS)
+
+test-asan: $(ASAN_TESTS)
+	@sh tests/run-tests.sh $(ASAN_TESTS)
+
+test-cli: $(TOOLS)
+	@sh tests/run-cli-tests.sh $(BUILD)/bin
+
+bench: $(BENCHES) $(TOOLS)
+	@sh bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
+
+# ---------------------------------------------------------------------------------------------
+install: lib tools
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/cjkfts.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libcjkfts.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libcjkfts.so
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/include/cjkfts.h $(DESTDIR)$(PREFIX)/lib/libcjkfts.a \
+	      $(DESTDIR)$(PREFIX)/lib/libcjkfts.so $(DESTDIR)$(PREFIX)/lib/$(SONAME) \
+	      $(DESTDIR)$(PREFIX)/lib/libcjkfts.so.$(VERSION) \
+	      $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(TOOLS)))
+
+-include $(LIB_OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d)
