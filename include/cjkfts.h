@@ -107,8 +107,9 @@ CJKFTS_API const char *cjkfts_errmsg(const void *handle);
  *   - folds Chinese variants (traditional, simplified, Japanese shinjitai) to one form when
  *     fold_variants is set (default);
  *   - CJK runs (Han, Hiragana, Katakana, Hangul) become overlapping bigrams plus one unigram
- *     for the last character of the run: 日美同盟 -> 日美@p 美同@p+1 同盟@p+2 盟@p+3.
- *     A run of one character is the unigram alone;
+ *     (kind TAIL) for the last character of the run:
+ *     日美同盟 -> 日美@p 美同@p+1 同盟@p+2 盟@p+3 (a run of n characters takes n positions).
+ *     A run of one character is a unigram (kind UNIGRAM) alone;
  *   - Latin-script words are case folded and stemmed (Snowball, language "english" by
  *     default); numbers become one token of digits ("54,000" -> "54000").
  * The full rules are in README.md ("How text is analyzed").
@@ -120,7 +121,10 @@ typedef struct cjkfts_analyzer cjkfts_analyzer;
 #define CJKFTS_TOKEN_WORD 1    /* Latin or other alphabetic word (stemmed) */
 #define CJKFTS_TOKEN_NUMBER 2  /* digits */
 #define CJKFTS_TOKEN_BIGRAM 3  /* two CJK characters */
-#define CJKFTS_TOKEN_UNIGRAM 4 /* one CJK character: a one-character run or a run's last one */
+#define CJKFTS_TOKEN_UNIGRAM 4 /* one CJK character forming a run of its own */
+#define CJKFTS_TOKEN_TAIL 5    /* one CJK character: the last one of a longer run (so a
+                                  one-character query finds it; queries of longer runs use
+                                  the bigrams only) */
 
 typedef struct cjkfts_token {
     const char *term; /* normalized UTF-8 bytes, not NUL-terminated; valid during the callback */
