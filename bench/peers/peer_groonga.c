@@ -234,7 +234,7 @@ static int gr_query_run(void *st, const char *text, int mode_or, int k, pc_resul
     g->cmd_len = 0;
     snprintf(head, sizeof head,
              "select Docs --match_columns 'title * 2 || body' --output_columns _key"
-             " --output_type json --sort_keys -_score --limit %d --query \"", k);
+             " --output_type json --cache no --sort_keys -_score --limit %d --query \"", k);
     grow(&g->cmd, &g->cmd_len, &g->cmd_cap, head, strlen(head));
     for (size_t i = 0; i < g->q_len; i++) {
         if (g->q[i] == '"' || g->q[i] == '\\')
