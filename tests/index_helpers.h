@@ -86,7 +86,8 @@ typedef struct strvec {
     size_t n, cap;
 } strvec;
 
-static TH_UNUSED void sv_push(strvec *s, const char *fmt, ...)
+static TH_UNUSED __attribute__((format(printf, 2, 3))) void sv_push(strvec *s, const char *fmt,
+                                                                    ...)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 256;

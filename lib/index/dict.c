@@ -183,7 +183,8 @@ static bool block_key(const ix_segment *g, uint64_t i, const uint8_t **k, size_t
 
 static int key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
-    int c = memcmp(a, b, al < bl ? al : bl);
+    size_t m = al < bl ? al : bl;
+    int c = m ? memcmp(a, b, m) : 0;
     return c ? c : (al < bl ? -1 : al > bl);
 }
 
@@ -393,7 +394,8 @@ int ix_seg_prefix_iter(const ix_segment *g, int field, const char *prefix, size_
 
 static bool has_prefix(const cf_buf *key, const cf_buf *prefix)
 {
-    return key->len >= prefix->len && memcmp(key->data, prefix->data, prefix->len) == 0;
+    return key->len >= prefix->len &&
+           (prefix->len == 0 || memcmp(key->data, prefix->data, prefix->len) == 0);
 }
 
 int ix_term_iter_next_key(ix_term_iter *it, const uint8_t **key, size_t *klen,

@@ -104,7 +104,8 @@ static int head_next(head *h, cf_err *err)
 
 static int key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
-    int c = memcmp(a, b, al < bl ? al : bl);
+    size_t m = al < bl ? al : bl;
+    int c = m ? memcmp(a, b, m) : 0;
     return c ? c : (al < bl ? -1 : al > bl);
 }
 
