@@ -34,7 +34,7 @@ CF_HIDDEN void cf_handle_clear(cf_handle *h);   /* mark success, keep the buffer
 CF_HIDDEN void cf_handle_destroy(cf_handle *h); /* free the message */
 /* Record failure rc with a printf-style detail; returns rc so callers can `return cf_fail(..)`. */
 CF_HIDDEN int cf_fail(cf_handle *h, int rc, const char *fmt, ...) CF_PRINTF(3, 4);
-CF_HIDDEN int cf_failv(cf_handle *h, int rc, const char *fmt, va_list ap);
+CF_HIDDEN int cf_failv(cf_handle *h, int rc, const char *fmt, va_list ap) CF_PRINTF(3, 0);
 /* Copy another handle's (or an error-buffer's) failure into h. */
 CF_HIDDEN int cf_fail_from(cf_handle *h, const cf_handle *src);
 
