@@ -2,7 +2,8 @@
 # compare.sh: cjkfts side by side with Lucene 8, Xapian 1.4, Groonga 13 and SQLite FTS5 on the
 # same machine and data, in one run.
 #
-#   sh bench/compare.sh [--smoke|--big] [BUILD]      (make bench-compare / bench-compare-big)
+#   sh bench/compare.sh [--smoke|--big] [BUILD]
+#   (make bench-compare, bench-compare-smoke, bench-compare-big)
 #
 # Every engine runs through an adapter of bench/peers/ built into BUILD/peers (make
 # bench-peers); an engine whose adapter is missing is skipped with a note. Inputs come from
@@ -57,7 +58,11 @@ for e in $ENGINES; do
     if [ -x "$PEERS/peer-$e" ]; then
         avail="$avail $e"
     else
-        note "$e: adapter not built (engine not installed: make bench-deps), skipped"
+        if [ $e = cjkfts ]; then
+            note "cjkfts: adapter not built (the library does not link yet, or make bench-peers was not run), skipped"
+        else
+            note "$e: adapter not built (engine not installed: make bench-deps), skipped"
+        fi
     fi
 done
 
@@ -319,7 +324,8 @@ REPORT=$OUT/RESULTS.md
 {
     echo "# cjkfts beside other engines"
     echo
-    echo "Produced by \`make bench-compare\` (\`sh bench/compare.sh${MODE#full}\`; mode: $MODE)."
+    case $MODE in full) how="make bench-compare" ;; *) how="make bench-compare-$MODE" ;; esac
+    echo "Produced by \`$how\` (bench/compare.sh, $MODE run)."
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(nproc) cores ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)),"\

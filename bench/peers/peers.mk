@@ -58,3 +58,7 @@ $(PEER_DIR)/peer-lucene: bench/peers/LucenePeer.java
 	@printf '#!/bin/sh\nexec java -Xms1g -Xmx1g -cp "%s:%s" LucenePeer "$$@"\n' \
 	    "$(LUCENE_CP)" "$(abspath $(PEER_DIR)/lucene)" > $@.tmp
 	@chmod +x $@.tmp && mv $@.tmp $@
+
+.PHONY: bench-compare-smoke
+bench-compare-smoke: bench-peers
+	@sh bench/compare.sh --smoke $(BUILD)
