@@ -320,6 +320,11 @@ static int node_class(const qy_node *n)
     }
 }
 
+bool qy_node_is_filter(const qy_node *n)
+{
+    return node_class(n) == C_FILTER;
+}
+
 static nodevec *class_vec(sorted *s, int cls)
 {
     return cls == C_POS ? &s->pos : cls == C_FILTER ? &s->filter : &s->excl;

@@ -147,6 +147,9 @@ typedef struct qy_plan {
 CF_HIDDEN int qy_plan_build(const char *text, size_t len, int mode, cjkfts_analyzer *an,
                             qy_plan **out, cf_err *err);
 CF_HIDDEN void qy_plan_free(qy_plan *p);
+/* True for a node checked per document on its date alone: DATE, NOT of a filter, AND/OR of
+ * filters. NOT of anything else is an exclusion; everything else is searchable. */
+CF_HIDDEN bool qy_node_is_filter(const qy_node *n);
 /* Append a readable form of the plan (kept NUL-terminated) ("AND(body:\"日美 美同 同盟\" title|body:u) ..."). */
 CF_HIDDEN int qy_plan_describe(const qy_plan *p, cf_buf *out);
 /* Append a unit as fields:terms, e.g. title|body:"日美@0 同盟@2" or body:美*. */
