@@ -310,11 +310,17 @@ static int node_class(const qy_node *n)
     case QY_N_NOT:
         return node_class(n->kids[0]) == C_FILTER ? C_FILTER : C_NOT;
     case QY_N_AND:
-    case QY_N_OR:
-        for (size_t i = 0; i < n->n_kids; i++)
-            if (node_class(n->kids[i]) == C_POS)
+    case QY_N_OR: {
+        int cls = C_FILTER;
+        for (size_t i = 0; i < n->n_kids; i++) {
+            int k = node_class(n->kids[i]);
+            if (k == C_POS)
                 return C_POS;
-        return C_FILTER;
+            if (k != C_FILTER)
+                cls = C_NOPOS; /* exclusions with filters only: a scan at the root */
+        }
+        return cls;
+    }
     default:
         return C_POS;
     }
