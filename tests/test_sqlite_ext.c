@@ -375,6 +375,58 @@ static void test_cjkfts_highlight(void **state)
     sqlite3_close(db);
 }
 
+static void test_cjkfts_snippet(void **state)
+{
+    (void)state;
+    sqlite3 *db = news_db("cjkfts");
+    /* one phrase: the same fragment as snippet() */
+    assert_string_equal(query(db, "SELECT cjkfts_snippet(t, 1, '[', ']', '…', 4) FROM t "
+                                  "WHERE t MATCH '伙伴'"),
+                        "…立[伙伴]关系…");
+    /* body of row 1: 日美0 美同1 同盟2 盟關3 ...; windows of 3 around 美同 and 同盟 score
+     * alike (both phrases), the earliest wins; overlapping matches are one span */
+    assert_string_equal(query(db, "SELECT cjkfts_snippet(t, 1, '[', ']', '…', 3) FROM t "
+                                  "WHERE t MATCH '美同 同盟'"),
+                        "日[美同盟]…");
+    /* a window reaching the end of the text takes the rest of it, without ellipsis */
+    assert_string_equal(query(db, "SELECT cjkfts_snippet(t, 1, '[', ']', '…', 3) FROM t "
+                                  "WHERE t MATCH '转变'"),
+                        "…大[轉變]。");
+    /* column -1: the one with the most matches, the first on a tie; title tokens are
+     * 美日0 日關1 關係2 係3 */
+    assert_string_equal(query(db, "SELECT cjkfts_snippet(t, -1, '[', ']', '…', 2) FROM t "
+                                  "WHERE t MATCH '关系' AND rowid = 1"),
+                        "…[關係]");
+    /* body: ... 同政8 政治9 治宣10 ... 伙伴15 ...: windows 8-10 and 14-16 score alike */
+    assert_string_equal(query(db, "SELECT cjkfts_snippet(t, -1, '[', ']', '…', 3) FROM t "
+                                  "WHERE t MATCH '伙伴 政治'"),
+                        "…同[政治]宣…");
+    /* a column without matches: its beginning; short text whole */
+    assert_string_equal(query(db, "SELECT cjkfts_snippet(t, 0, '[', ']', '…', 8) FROM t "
+                                  "WHERE t MATCH '伙伴'"),
+                        "日本与北约");
+    assert_string_equal(query(db, "SELECT cjkfts_snippet(t, 1, '[', ']', '…', 2) FROM t "
+                                  "WHERE t MATCH 'title:日本'"),
+                        "日本与…"); /* 日本 本与 */
+    /* bad arguments */
+    static const char *const bad[] = {
+        "SELECT cjkfts_snippet(t, 1, '[', ']', '…') FROM t WHERE t MATCH '同盟'",
+        "SELECT cjkfts_snippet(t, 1, '[', ']', '…', 0) FROM t WHERE t MATCH '同盟'",
+        "SELECT cjkfts_snippet(t, 1, '[', ']', '…', 65) FROM t WHERE t MATCH '同盟'",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *err = NULL;
+        assert_int_equal(sqlite3_exec(db, bad[i], NULL, NULL, &err), SQLITE_ERROR);
+        sqlite3_free(err);
+    }
+    /* a column number out of range gives NULL, as with snippet() and highlight() */
+    assert_string_equal(query(db, "SELECT cjkfts_snippet(t, 7, '[', ']', '…', 5), "
+                                  "cjkfts_highlight(t, 7, '[', ']'), highlight(t, 7, '[', ']') "
+                                  "FROM t WHERE t MATCH '同盟' AND rowid = 1"),
+                        "NULL|NULL|NULL");
+    sqlite3_close(db);
+}
+
 static void test_nofold_table(void **state)
 {
     (void)state;
@@ -392,7 +444,8 @@ int main(void)
         cmocka_unit_test(test_document_tokens), cmocka_unit_test(test_query_tokens),
         cmocka_unit_test(test_arguments),       cmocka_unit_test(test_callback_errors),
         cmocka_unit_test(test_alloc_failures),  cmocka_unit_test(test_sql_search),
-        cmocka_unit_test(test_cjkfts_highlight), cmocka_unit_test(test_nofold_table),
+        cmocka_unit_test(test_cjkfts_highlight), cmocka_unit_test(test_cjkfts_snippet),
+        cmocka_unit_test(test_nofold_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

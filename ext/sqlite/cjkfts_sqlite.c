@@ -1,5 +1,6 @@
 /* cjkfts_sqlite.c: a loadable SQLite extension adding the FTS5 tokenizer "cjkfts" (the cjkfts
- * analyzer: variant folding, CJK bigrams, stemming) and the auxiliary function cjkfts_highlight().
+ * analyzer: variant folding, CJK bigrams, stemming) and the auxiliary functions
+ * cjkfts_highlight() and cjkfts_snippet().
  *
  * USE
  *     .load ./cjkfts_sqlite                      -- or sqlite3_load_extension(db, path, 0, &err)
@@ -34,10 +35,16 @@
  *     盟                 one character without star: only where it ends a run or stands alone
  *     日美同*            prefix query: the same as 日美同
  *
- * cjkfts_highlight(tbl, col, open, close) is highlight() for tokens whose byte ranges
- * overlap: two matches that share a character (日美 and 美同 in 日美同) are marked as one
- * span. FTS5's highlight() marks them separately and, because bigrams overlap, repeats text
- * between them; use cjkfts_highlight() when a query has several terms.
+ * HIGHLIGHTING
+ *   highlight() and snippet() work for a query of one CJK run or of words that do not touch.
+ *   Two matches at adjacent positions whose characters overlap (日美 and 美同 in 日美同, or
+ *   哈哈 twice in 哈哈哈) break them: FTS5 assumes tokens do not overlap, and prints text
+ *   twice or the whole rest of the column. The extension adds two functions that merge such
+ *   matches into one span; they take the same arguments as the built-in ones:
+ *     cjkfts_highlight(tbl, col, open, close)
+ *     cjkfts_snippet(tbl, col, open, close, ellipsis, ntokens)   ntokens 1..64; col -1: the
+ *                                                                column with most matches
+ *   A snippet of n tokens spans about n+1 characters of CJK text (bigrams overlap).
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -201,12 +208,13 @@ static int ct_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char *tex
     return rc;
 }
 
-/* ---- cjkfts_highlight() ------------------------------------------------------------------ */
+/* ---- cjkfts_highlight() and cjkfts_snippet() --------------------------------------------- */
 
-/* A range: first and last position of a phrase instance, or start and end (exclusive) byte
- * offsets of a span to mark. */
+/* A range: first and last position of a phrase instance, or the start and end (exclusive)
+ * byte offsets of a token or of a span to mark. */
 typedef struct ct_span {
     int start, end;
+    int phrase; /* instances: the query phrase they match */
 } ct_span;
 
 typedef struct ct_spans {
@@ -214,7 +222,7 @@ typedef struct ct_spans {
     int n, cap;
 } ct_spans;
 
-static int ct_spans_add(ct_spans *s, int start, int end)
+static int ct_spans_add(ct_spans *s, int start, int end, int phrase)
 {
     if (s->n == s->cap) {
         int cap = s->cap ? s->cap * 2 : 16;
@@ -224,9 +232,7 @@ static int ct_spans_add(ct_spans *s, int start, int end)
         s->v = v;
         s->cap = cap;
     }
-    s->v[s->n].start = start;
-    s->v[s->n].end = end;
-    s->n++;
+    s->v[s->n++] = (ct_span){start, end, phrase};
     return SQLITE_OK;
 }
 
@@ -238,80 +244,119 @@ static int ct_span_cmp(const void *a, const void *b)
     return (x->end > y->end) - (x->end < y->end);
 }
 
-/* Walks the column's tokens in position order and collects the byte ranges of those inside
- * a phrase instance. inst is sorted by first position; each end is the last position. */
-typedef struct ct_hl {
-    const ct_spans *inst;
-    int next;      /* first instance not yet started */
-    int cover_end; /* greatest last position of the instances started so far */
-    int pos;       /* position of the next token */
-    ct_spans bytes;
-} ct_hl;
+/* One column of the current row: its text, the bytes of the token at each position and the
+ * phrase instances in it, sorted by first position. */
+typedef struct ct_col {
+    const char *text;
+    int len;
+    ct_spans toks; /* toks.v[p]: byte range of the token at position p */
+    ct_spans inst; /* first and last position of each phrase instance */
+} ct_col;
 
-static int ct_hl_token(void *ctx, int tflags, const char *term, int len, int start, int end)
+static int ct_col_token(void *ctx, int tflags, const char *term, int n, int start, int end)
 {
-    (void)term, (void)len;
-    ct_hl *h = ctx;
+    (void)term, (void)n;
     if (tflags & FTS5_TOKEN_COLOCATED)
         return SQLITE_OK;
-    int pos = h->pos++;
-    while (h->next < h->inst->n && h->inst->v[h->next].start <= pos) {
-        if (h->inst->v[h->next].end > h->cover_end)
-            h->cover_end = h->inst->v[h->next].end;
-        h->next++;
-    }
-    if (pos > h->cover_end)
-        return h->next < h->inst->n ? SQLITE_OK : SQLITE_DONE;
-    return ct_spans_add(&h->bytes, start, end);
+    return ct_spans_add(&((ct_col *)ctx)->toks, start, end, 0);
 }
 
-/* Phrase instances of column col as [first, last] positions, sorted. */
-static int ct_instances(const Fts5ExtensionApi *api, Fts5Context *fts, int col, ct_spans *out)
+/* Load column col. The text is tokenized when it has instances or when always is set. */
+static int ct_col_load(const Fts5ExtensionApi *api, Fts5Context *fts, int col, int always,
+                       ct_col *c)
 {
+    memset(c, 0, sizeof *c);
+    int rc = api->xColumnText(fts, col, &c->text, &c->len);
     int n = 0;
-    int rc = api->xInstCount(fts, &n);
+    if (rc == SQLITE_OK && c->text)
+        rc = api->xInstCount(fts, &n);
     for (int i = 0; rc == SQLITE_OK && i < n; i++) {
         int phrase, icol, off;
         rc = api->xInst(fts, i, &phrase, &icol, &off);
-        if (rc == SQLITE_OK && icol == col) {
-            int size = api->xPhraseSize(fts, phrase);
-            if (size > 0)
-                rc = ct_spans_add(out, off, off + size - 1);
-        }
+        int size = rc == SQLITE_OK && icol == col ? api->xPhraseSize(fts, phrase) : 0;
+        if (size > 0)
+            rc = ct_spans_add(&c->inst, off, off + size - 1, phrase);
     }
-    if (rc == SQLITE_OK && out->n > 1)
-        qsort(out->v, (size_t)out->n, sizeof *out->v, ct_span_cmp);
+    if (rc == SQLITE_OK && c->inst.n > 1)
+        qsort(c->inst.v, (size_t)c->inst.n, sizeof *c->inst.v, ct_span_cmp);
+    if (rc == SQLITE_OK && c->text && (c->inst.n > 0 || always))
+        rc = api->xTokenize(fts, c->text, c->len, c, ct_col_token);
     return rc;
 }
 
-/* text with the merged byte spans wrapped in open/close. */
-static char *ct_mark(const char *text, int len, ct_spans *b, const char *open, const char *close)
+static void ct_col_free(ct_col *c)
 {
-    sqlite3_str *s = sqlite3_str_new(NULL);
-    if (b->n > 1)
-        qsort(b->v, (size_t)b->n, sizeof *b->v, ct_span_cmp);
-    int off = 0;
-    for (int i = 0; i < b->n;) {
-        int start = b->v[i].start, end = b->v[i].end;
-        for (i++; i < b->n && b->v[i].start < end; i++)
-            if (b->v[i].end > end)
-                end = b->v[i].end;
-        if (start < off)
-            start = off;
-        if (end > len)
-            end = len;
+    sqlite3_free(c->toks.v);
+    sqlite3_free(c->inst.v);
+}
+
+/* Append text[from..to) to s, wrapping in open/close the parts of the instances that lie in
+ * positions [p0, p1]; parts that overlap (bigrams share characters) become one span. */
+static int ct_render(const ct_col *c, int from, int to, int p0, int p1, const char *open,
+                     const char *close, sqlite3_str *s)
+{
+    ct_spans marks = {NULL, 0, 0};
+    int rc = SQLITE_OK;
+    for (int i = 0; rc == SQLITE_OK && i < c->inst.n; i++) {
+        int a = c->inst.v[i].start > p0 ? c->inst.v[i].start : p0;
+        int b = c->inst.v[i].end < p1 ? c->inst.v[i].end : p1;
+        if (b >= c->toks.n)
+            b = c->toks.n - 1;
+        if (a > b)
+            continue;
+        int start = c->toks.v[a].start, end = c->toks.v[a].end;
+        for (int p = a + 1; p <= b; p++) {
+            start = c->toks.v[p].start < start ? c->toks.v[p].start : start;
+            end = c->toks.v[p].end > end ? c->toks.v[p].end : end;
+        }
+        rc = ct_spans_add(&marks, start, end, 0);
+    }
+    if (rc == SQLITE_OK && marks.n > 1)
+        qsort(marks.v, (size_t)marks.n, sizeof *marks.v, ct_span_cmp);
+    int off = from;
+    for (int i = 0; rc == SQLITE_OK && i < marks.n;) {
+        int start = marks.v[i].start, end = marks.v[i].end;
+        for (i++; i < marks.n && marks.v[i].start < end; i++)
+            end = marks.v[i].end > end ? marks.v[i].end : end;
+        start = start > off ? start : off;
+        end = end < to ? end : to;
         if (start >= end)
             continue;
-        sqlite3_str_append(s, text + off, start - off);
+        sqlite3_str_append(s, c->text + off, start - off);
         sqlite3_str_appendall(s, open);
-        sqlite3_str_append(s, text + start, end - start);
+        sqlite3_str_append(s, c->text + start, end - start);
         sqlite3_str_appendall(s, close);
         off = end;
     }
-    sqlite3_str_append(s, text + off, len - off);
-    return sqlite3_str_finish(s);
+    if (rc == SQLITE_OK && off < to)
+        sqlite3_str_append(s, c->text + off, to - off);
+    sqlite3_free(marks.v);
+    return rc == SQLITE_OK ? sqlite3_str_errcode(s) : rc;
 }
 
+/* Set the function's result to the string built in s (finishing s in any case). */
+static void ct_result(sqlite3_context *ctx, sqlite3_str *s, int rc)
+{
+    if (rc == SQLITE_OK)
+        rc = sqlite3_str_errcode(s);
+    char *out = sqlite3_str_finish(s);
+    if (rc != SQLITE_OK) {
+        sqlite3_free(out);
+        sqlite3_result_error_code(ctx, rc);
+    } else if (out) {
+        sqlite3_result_text(ctx, out, -1, sqlite3_free);
+    } else {
+        sqlite3_result_text(ctx, "", 0, SQLITE_STATIC); /* an empty sqlite3_str gives NULL */
+    }
+}
+
+static const char *ct_arg_text(sqlite3_value *v)
+{
+    const char *t = (const char *)sqlite3_value_text(v);
+    return t ? t : "";
+}
+
+/* cjkfts_highlight(tbl, col, open, close): the whole column with the matches marked. */
 static void ct_highlight(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
                          int argc, sqlite3_value **argv)
 {
@@ -320,32 +365,115 @@ static void ct_highlight(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_
                              -1);
         return;
     }
-    int col = sqlite3_value_int(argv[0]);
-    const char *open = (const char *)sqlite3_value_text(argv[1]);
-    const char *close = (const char *)sqlite3_value_text(argv[2]);
-    const char *text = NULL;
-    int len = 0;
-    ct_spans inst = {NULL, 0, 0};
-    ct_hl h = {&inst, 0, -1, 0, {NULL, 0, 0}};
-    int rc = api->xColumnText(fts, col, &text, &len);
-    if (rc == SQLITE_OK && text)
-        rc = ct_instances(api, fts, col, &inst);
-    if (rc == SQLITE_OK && text && inst.n > 0) {
-        rc = api->xTokenize(fts, text, len, &h, ct_hl_token);
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-    }
-    if (rc == SQLITE_OK && text) {
-        char *out = ct_mark(text, len, &h.bytes, open ? open : "", close ? close : "");
-        if (out)
-            sqlite3_result_text(ctx, out, -1, sqlite3_free);
-        else
-            rc = SQLITE_NOMEM;
-    }
-    if (rc != SQLITE_OK)
+    ct_col c;
+    int rc = ct_col_load(api, fts, sqlite3_value_int(argv[0]), 0, &c);
+    if (rc != SQLITE_OK) {
         sqlite3_result_error_code(ctx, rc);
-    sqlite3_free(inst.v);
-    sqlite3_free(h.bytes.v);
+    } else if (c.text) {
+        sqlite3_str *s = sqlite3_str_new(NULL);
+        rc = ct_render(&c, 0, c.len, 0, INT_MAX, ct_arg_text(argv[1]), ct_arg_text(argv[2]), s);
+        ct_result(ctx, s, rc);
+    }
+    ct_col_free(&c);
+}
+
+/* The column with the most phrase instances (the first on a tie; 0 when none has any). */
+static int ct_best_column(const Fts5ExtensionApi *api, Fts5Context *fts, int *best)
+{
+    int ncol = api->xColumnCount(fts), n = 0;
+    int *count = sqlite3_malloc64((sqlite3_uint64)(ncol > 0 ? ncol : 1) * sizeof *count);
+    if (!count)
+        return SQLITE_NOMEM;
+    memset(count, 0, (size_t)(ncol > 0 ? ncol : 1) * sizeof *count);
+    int rc = api->xInstCount(fts, &n);
+    for (int i = 0; rc == SQLITE_OK && i < n; i++) {
+        int phrase, col, off;
+        rc = api->xInst(fts, i, &phrase, &col, &off);
+        if (rc == SQLITE_OK && col >= 0 && col < ncol)
+            count[col]++;
+    }
+    *best = 0;
+    for (int i = 1; i < ncol; i++)
+        if (count[i] > count[*best])
+            *best = i;
+    sqlite3_free(count);
+    return rc;
+}
+
+/* Score of the window of positions [w, w + n): 1000 for each distinct phrase with an instance
+ * wholly inside, plus 1 for each such instance. */
+static int ct_window_score(const ct_col *c, int w, int n)
+{
+    int score = 0;
+    uint64_t seen = 0;
+    for (int i = 0; i < c->inst.n && c->inst.v[i].start < w + n; i++) {
+        const ct_span *in = &c->inst.v[i];
+        if (in->start < w || in->end >= w + n)
+            continue;
+        uint64_t bit = in->phrase < 64 ? (uint64_t)1 << in->phrase : 0;
+        score += (bit && (seen & bit)) ? 1 : 1001;
+        seen |= bit;
+    }
+    return score;
+}
+
+/* The first position of the best window of n tokens: windows are tried around each
+ * instance (centred on it), the best score wins and the earliest on a tie. */
+static int ct_best_window(const ct_col *c, int n)
+{
+    int best = 0, best_score = -1, last = c->toks.n - n;
+    for (int i = 0; i < c->inst.n; i++) {
+        int span = c->inst.v[i].end - c->inst.v[i].start + 1;
+        int w = c->inst.v[i].start - (span < n ? (n - span) / 2 : 0);
+        w = w > last ? last : w;
+        w = w < 0 ? 0 : w;
+        int score = ct_window_score(c, w, n);
+        if (score > best_score || (score == best_score && w < best)) {
+            best = w;
+            best_score = score;
+        }
+    }
+    return best;
+}
+
+/* cjkfts_snippet(tbl, col, open, close, ellipsis, ntokens): a fragment of about ntokens
+ * tokens (1 to 64) of column col (-1: the column with the most matches), matches marked,
+ * ellipsis where text was left out. */
+static void ct_snippet(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                       int argc, sqlite3_value **argv)
+{
+    if (argc != 5) {
+        sqlite3_result_error(ctx, "wrong number of arguments to function cjkfts_snippet()", -1);
+        return;
+    }
+    int col = sqlite3_value_int(argv[0]), n = sqlite3_value_int(argv[4]), rc = SQLITE_OK;
+    if (n < 1 || n > 64) {
+        sqlite3_result_error(ctx, "cjkfts_snippet(): the token count must be from 1 to 64", -1);
+        return;
+    }
+    if (col < 0)
+        rc = ct_best_column(api, fts, &col);
+    ct_col c;
+    memset(&c, 0, sizeof c);
+    if (rc == SQLITE_OK)
+        rc = ct_col_load(api, fts, col, 1, &c);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+    } else if (c.text) {
+        n = n < c.toks.n ? n : c.toks.n;
+        int w = ct_best_window(&c, n), end = w + n - 1;
+        int from = w > 0 ? c.toks.v[w].start : 0;
+        int to = end < c.toks.n - 1 ? c.toks.v[end].end : c.len;
+        const char *ellipsis = ct_arg_text(argv[3]);
+        sqlite3_str *s = sqlite3_str_new(NULL);
+        if (from > 0)
+            sqlite3_str_appendall(s, ellipsis);
+        rc = ct_render(&c, from, to, w, end, ct_arg_text(argv[1]), ct_arg_text(argv[2]), s);
+        if (to < c.len)
+            sqlite3_str_appendall(s, ellipsis);
+        ct_result(ctx, s, rc);
+    }
+    ct_col_free(&c);
 }
 
 /* ---- registration ------------------------------------------------------------------------ */
@@ -375,6 +503,8 @@ static int ct_register(sqlite3 *db, char **errmsg)
     int rc = api->xCreateTokenizer(api, "cjkfts", NULL, &tok, NULL);
     if (rc == SQLITE_OK)
         rc = api->xCreateFunction(api, "cjkfts_highlight", NULL, ct_highlight, NULL);
+    if (rc == SQLITE_OK)
+        rc = api->xCreateFunction(api, "cjkfts_snippet", NULL, ct_snippet, NULL);
     if (rc != SQLITE_OK && errmsg)
         *errmsg = sqlite3_mprintf("cjkfts: cannot register with FTS5: %s", sqlite3_errstr(rc));
     return rc;

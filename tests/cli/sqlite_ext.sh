@@ -75,6 +75,10 @@ expect "cjkfts_highlight" \
     "$(sql "SELECT cjkfts_highlight(news, 1, '[', ']') FROM news WHERE news MATCH '美日 日关'
             AND name = '001_6adb6374d62dba2b.txt'")" \
     "导图社区 [美日关]系(日美同盟)"
+expect "cjkfts_snippet" \
+    "$(sql "SELECT cjkfts_snippet(news, 2, '[', ']', '…', 6) FROM news WHERE news MATCH '美日 日关'
+            AND name = '004_11cadd100d02d8bf.txt'")" \
+    "…天里,[美日关]系发…"
 
 # ---- tokenizer arguments -------------------------------------------------------------------
 sql "CREATE VIRTUAL TABLE nf USING fts5(body, tokenize='cjkfts nofold stemmer none');" \
