@@ -139,7 +139,8 @@ typedef struct ct_run {
     int have_prev;      /* a token was emitted (document mode) or is held (query mode) */
     uint32_t prev_pos;  /* position of the last token seen */
     char *held;         /* query mode: the held token's term (sqlite3_malloc'ed) */
-    int held_cap, held_len, held_kind, held_flags, held_start, held_end;
+    size_t held_cap;
+    int held_len, held_kind, held_flags, held_start, held_end;
 } ct_run;
 
 static int ct_emit(ct_run *r, int flags, const char *term, int len, int start, int end)
@@ -150,9 +151,9 @@ static int ct_emit(ct_run *r, int flags, const char *term, int len, int start, i
 
 static int ct_hold(ct_run *r, const cjkfts_token *tok, int flags)
 {
-    if ((int)tok->term_len > r->held_cap) {
-        int cap = (int)tok->term_len * 2 + 16;
-        char *p = sqlite3_realloc(r->held, cap);
+    if (tok->term_len > r->held_cap) {
+        size_t cap = tok->term_len * 2 + 16;
+        char *p = sqlite3_realloc64(r->held, cap);
         if (!p) {
             r->rc = SQLITE_NOMEM;
             return 1;
