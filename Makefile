@@ -214,6 +214,7 @@ $(BUILD)/cjkfts.pc: cjkfts.pc.in Makefile FORCE
 	@$(PC_SUBST) $< > $@.tmp && mv $@.tmp $@
 FORCE:
 
+.SECONDARY: $(EXAMPLES:=.o)
 $(BUILD)/examples/%: $(BUILD)/examples/%.o $(STATIC)
 	$(CC) $(OPT) -o $@ $< $(STATIC) $(LIB_LIBS) $(LDFLAGS)
 

@@ -86,7 +86,11 @@ seeds=$(ls corpus/*.txt | LC_ALL=C sort)
 LD_LIBRARY_PATH="$root/lib" "$tmp/quickstart" "$tmp/ix" 日美同盟 $seeds >"$tmp/out" ||
     fail "the example failed"
 cat >"$tmp/expected" <<'EOF'
-@EXPECTED_QUICKSTART@
+2 of 5 documents match 日美同盟
+1. 001_6adb6374d62dba2b.txt (11.986) 导图社区 美日关系(日美同盟)
+   …日本国家战略中的[日美同盟]地位受日本自身力量及地区、国际局势的变化而不断调整。基本趋势是日本不断增强在国家战略中利用[日美同盟]的主动性和能动性 [日美同盟]是日本外交与安全相关政策的基轴 日本将[日美同盟]视为维…
+2. 000_a504bfee362ca583.txt (2.943) 《日本國與美利堅合眾國間相合作互與安全保障條約》自 1960 年重新修訂後 60 年以來,兩國合作的內容與範圍隨著時間的推演發生了些許變化,目前不僅是傳統的陸海空領域,也已經擴展到太空領域的同盟合作。基於《日美安保條約》善用美國強大的軍事威懾力量,一直是日本國防安全政策的基礎,在過去的 60 年間隨著國際情勢的遷移也不斷的擴大合作內容。2015 年兩國政府修訂《日美防衛合作指針》,重新定義合作內容與範圍,在科技領域不斷創新發展下,兩國首次將太空與網路等新興領域也納入共同合作的範圍。
+   …同時他也呼籲,「讓我們更加堅固地保護和強化[日美同盟],直到 60 年乃至 100 年後」。安倍致詞將[日美同盟]形容為「希望的同盟」,我們應該走的道路只有一條。那就是令希望之光更加閃耀。作為應對太空與網路等…
 EOF
 diff -u "$tmp/expected" "$tmp/out" || fail "example output"
 # The in-tree build of the same program prints the same.
@@ -94,6 +98,15 @@ rm -rf "$tmp/ix"
 # shellcheck disable=SC2086
 "$build/examples/quickstart" "$tmp/ix" 日美同盟 $seeds >"$tmp/out2" || fail "in-tree example"
 diff -u "$tmp/expected" "$tmp/out2" || fail "in-tree example output"
+
+# The excerpt in README.md is taken from the example: every line of it (but "...") is in it.
+sed -n '/^## The library in one example/,/^## /p' README.md | sed -n '/^```c$/,/^```$/p' |
+    sed '1d;$d' | grep -v '^\.\.\.$' | sed 's/^ *//' >"$tmp/excerpt"
+[ -s "$tmp/excerpt" ] || fail "no C excerpt in README.md"
+sed 's/^ *//' examples/quickstart.c >"$tmp/example-lines"
+while IFS= read -r line; do
+    grep -qxF -- "$line" "$tmp/example-lines" || fail "README.md excerpt line not in the example: $line"
+done <"$tmp/excerpt"
 
 # ---- static linking: Libs.private and Requires.private are complete ------------------------
 # (libcjkfts.a named explicitly: next to libcjkfts.so, -lcjkfts would pick the shared one)
