@@ -12,6 +12,7 @@ SOMAJOR  := 0
 PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
+.DEFAULT_GOAL := all
 
 # Debian packages the build needs; tools/install-deps.sh installs the missing ones.
 DEB_PKGS := pkg-config libicu-dev libstemmer-dev libzstd-dev libisal-dev libxxhash-dev \
@@ -50,7 +51,7 @@ CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -Iinclude -Ilib -I$(BUILD)/gen $(LIB_CFLAGS)
 
 # ---------------------------------------------------------------------------------------------
 # Sources. Every lib/*/*.c is part of the library except build-time generators (lib/*/mk*.c).
-LIB_SRC   := $(filter-out lib/%/mk%.c,$(wildcard lib/*/*.c))
+LIB_SRC   := $(filter-out $(wildcard lib/*/mk*.c),$(wildcard lib/*/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 ASAN_OBJ  := $(LIB_SRC:%.c=$(BUILD)/asan/%.o)
 TOOL_SRC  := $(wildcard tools/cjkfts-*.c)

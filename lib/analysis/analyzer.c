@@ -41,7 +41,7 @@ CJKFTS_API int cjkfts_analyzer_open(const cjkfts_analyzer_class *cls,
         !cls->destroy || !cls->name)
         return cf_fail(&a->h, CJKFTS_EINVAL, "analyzer class: unsupported api_version %d or "
                        "missing callback", cls->api_version);
-    char err[256] = "";
+    char err[512] = "";
     int rc = cls->create(opts, &a->state, err, sizeof err);
     if (rc) {
         a->state = NULL;
@@ -59,7 +59,7 @@ CJKFTS_API int cjkfts_analyzer_tokenize(cjkfts_analyzer *a, const char *text, si
         return cf_fail(&a->h, CJKFTS_EMISUSE, "tokenize: analyzer failed to open");
     if (len == CJKFTS_NTS)
         len = strlen(text);
-    char err[256] = "";
+    char err[512] = "";
     int rc = a->cls->tokenize(a->state, text ? text : "", len, cb, ctx, err, sizeof err);
     if (rc)
         return cf_fail(&a->h, rc, "%s", err[0] ? err : cjkfts_strerror(rc));
