@@ -281,27 +281,37 @@ static void print_footer(const cjkfts_hits *hits, const options *o, double ms)
 
 /* ---- main ------------------------------------------------------------------------------- */
 
-/* Report a query syntax error with a caret under the position the library names. */
+/* Report a query syntax error, with a caret under the byte position the message names. */
 static void syntax_error(const options *o, const char *msg)
 {
     fprintf(stderr, PROG ": query syntax error: %s\n", msg);
-    const char *at = strstr(msg, "byte ");
-    uint64_t pos;
+    const char *at = strstr(msg, "at byte ");
     char *end;
     if (!at)
         return;
-    pos = strtoull(at + 5, &end, 10);
-    if (end == at + 5 || pos > o->query.len)
+    unsigned long long pos = strtoull(at + 8, &end, 10);
+    if (end == at + 8 || pos > o->query.len)
         return;
-    tx_buf line;
+    tx_buf line; /* the query with control characters shown as spaces */
     tx_buf_init(&line);
-    term_line(o->query.data, NULL, NULL, &line);
-    int col = 0;
-    for (size_t i = 0; i < pos && i < o->query.len;) {
-        int32_t cp = tx_utf8_next(o->query.data, o->query.len, &i);
-        col += cp < 0 ? 1 : tx_cp_width((uint32_t)cp);
+    int col = 0, caret = -1;
+    const char *q = o->query.data;
+    for (size_t i = 0; i < o->query.len;) {
+        size_t from = i;
+        if (from == pos)
+            caret = col;
+        int32_t cp = tx_utf8_next(q, o->query.len, &i);
+        if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+            tx_buf_putc(&line, ' ');
+            col++;
+        } else {
+            tx_buf_append(&line, q + from, i - from);
+            col += tx_cp_width((uint32_t)cp);
+        }
     }
-    fprintf(stderr, "  %s\n  %*s^\n", tx_buf_str(&line), col, "");
+    if (caret < 0)
+        caret = col;
+    fprintf(stderr, "  %s\n  %*s^\n", tx_buf_str(&line), caret, "");
     tx_buf_free(&line);
 }
 
