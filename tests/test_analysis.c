@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
 
 #include "analysis/analysis.h"
 #include "cjkfts.h"
@@ -179,6 +181,8 @@ static void test_nfkc(void **state)
         {"Café CAFÉ Cafe\xcc\x81", "café@0 café@1 café@2"},
         {"Straße", "strass@0"},
         {"x²", "x2@0"},
+        /* a keycap: the variation selector vanishes, the enclosing mark is ignored */
+        {"1\xef\xb8\x8f\xe2\x83\xa3 ｱﾞ", "1@0 ア@1"},
         /* default-ignorable code points vanish: soft hyphen, variation selector */
         {"co\xc2\xad" "operation", "cooper@0"},
         {"葛\xf3\xa0\x84\x80飾", "葛饰@0 饰@1"},
@@ -515,6 +519,90 @@ static void test_long_tokens(void **state)
     cjkfts_analyzer_close(a);
 }
 
+/* NFKC_Casefold of a whole valid UTF-8 text by ICU, into out (cap bytes); returns its length. */
+static size_t icu_normalize(const char *s, size_t len, char *out, size_t cap)
+{
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *nf = unorm2_getNFKCCasefoldInstance(&e);
+    UChar u[2048], v[8192];
+    int32_t n = 0, k = 0;
+    u_strFromUTF8(u, 2048, &n, s, (int32_t)len, &e);
+    int32_t m = unorm2_normalize(nf, u, n, v, 8192, &e);
+    u_strToUTF8(out, (int32_t)cap, &k, v, m, &e);
+    assert_true(U_SUCCESS(e));
+    return (size_t)k;
+}
+
+/* Random mixtures of tricky fragments: the contract holds (checked in collect_cb), the
+ * result is deterministic, strict mode accepts exactly the valid inputs, and for valid inputs
+ * the terms are those of the text normalized whole by ICU (the per-segment fast paths change
+ * nothing). */
+static void test_random_texts(void **state)
+{
+    (void)state;
+    static const char *const frag[] = {
+        "a", "Z", "é", "e\xcc\x81", "\xcc\x81", "ß", "İ", "0", "9", "5", ",", ".", "'",
+        "’", " ", "-", "\0", "日", "國", "対", "の", "ー", "々", "ｶ", "ﾞ", "ﾟ", "한",
+        "\xe1\x85\xa1", "①", "㍻", "０", "，", "Ａ", "\xf0\x9f\x98\x80", "\xef\xbf\xbd",
+        "\xc2\xad", "\xf3\xa0\x84\x80", "Ж", "ไ", "٣", "\xe2\x83\xa3", "[[", ":", "]]",
+        "\xf0\xa0\xae\x9f", "ﬁ", "Ⅻ",
+        /* the last three are invalid UTF-8 */
+        "\xff", "\xe6\x97", "\xed\xa0\x80"};
+    const size_t nfrag = sizeof frag / sizeof frag[0];
+    cjkfts_analyzer *a = open_with(1, "english");
+    cjkfts_analyzer_options o;
+    cjkfts_analyzer_options_init(&o);
+    o.utf8_strict = 1;
+    cjkfts_analyzer *strict = NULL;
+    assert_int_equal(cjkfts_analyzer_open(NULL, &o, &strict), 0);
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    char buf[2048];
+    for (int iter = 0; iter < 3000; iter++) {
+        size_t len = 0;
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        size_t nparts = (size_t)(seed >> 33) % 120;
+        for (size_t k = 0; k < nparts; k++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            const char *f = frag[(seed >> 33) % (iter % 2 ? nfrag - 3 : nfrag)];
+            size_t fl = f[0] ? strlen(f) : 1; /* the "\0" fragment is one NUL byte */
+            memcpy(buf + len, f, fl);
+            len += fl;
+        }
+        collect c1, c2;
+        run(a, buf, len, &c1);
+        run(a, buf, len, &c2);
+        assert_string_equal(c1.compact, c2.compact);
+        collect_free(&c2);
+        collect c3 = {0};
+        c3.text_len = len;
+        int rc = cjkfts_analyzer_tokenize(strict, buf, len, collect_cb, &c3);
+        bool valid = true;
+        for (size_t i = 0; i < len && valid;)
+            valid = (unsigned char)buf[i] < 0x80 ? (i++, true)
+                                                 : cf_utf8_decode((const uint8_t *)buf, len,
+                                                                  &i) != CF_UTF8_INVALID;
+        if (valid) {
+            assert_int_equal(rc, 0);
+            assert_string_equal(c3.compact, c1.compact);
+            char norm[8192];
+            size_t nlen = icu_normalize(buf, len, norm, sizeof norm);
+            collect c4;
+            run(a, norm, nlen, &c4);
+            if (strcmp(c4.compact, c1.compact) != 0)
+                fail_msg("iteration %d: \"%s\" but \"%s\" after ICU normalization", iter,
+                         c1.compact, c4.compact);
+            collect_free(&c4);
+        } else {
+            assert_int_equal(rc, CJKFTS_EUTF8);
+            assert_int_equal(c3.n, 0);
+        }
+        collect_free(&c1);
+        collect_free(&c3);
+    }
+    cjkfts_analyzer_close(a);
+    cjkfts_analyzer_close(strict);
+}
+
 /* ---- options, errors, interface ------------------------------------------------------------ */
 
 static void test_reuse_and_nts(void **state)
@@ -728,7 +816,8 @@ int main(void)
         cmocka_unit_test(test_stemmers),       cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_markup),         cmocka_unit_test(test_seed_lines),
         cmocka_unit_test(test_separators_and_bad_bytes),
-        cmocka_unit_test(test_long_tokens),    cmocka_unit_test(test_reuse_and_nts),
+        cmocka_unit_test(test_long_tokens),    cmocka_unit_test(test_random_texts),
+        cmocka_unit_test(test_reuse_and_nts),
         cmocka_unit_test(test_strict_utf8),    cmocka_unit_test(test_abort),
         cmocka_unit_test(test_create_errors),  cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_custom_class),

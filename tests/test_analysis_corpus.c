@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
 
 #include "cjkfts.h"
 
@@ -165,6 +167,90 @@ static void test_seed_offsets(void **state)
     cjkfts_analyzer_close(a);
 }
 
+/* ---- segment-wise normalization equals whole-text normalization -------------------------- */
+
+/* NFKC_Casefold of a whole valid UTF-8 text with ICU, as UTF-8 (malloc'd). */
+static char *icu_nfkc_cf(const char *s, size_t len, size_t *out_len)
+{
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *nf = unorm2_getNFKCCasefoldInstance(&e);
+    int32_t n = 0;
+    u_strFromUTF8(NULL, 0, &n, s, (int32_t)len, &e);
+    e = U_ZERO_ERROR;
+    UChar *u = malloc(((size_t)n + 1) * sizeof *u);
+    u_strFromUTF8(u, n + 1, &n, s, (int32_t)len, &e);
+    assert_true(U_SUCCESS(e));
+    int32_t cap = n * 4 + 16;
+    UChar *v = malloc((size_t)cap * sizeof *v);
+    int32_t m = unorm2_normalize(nf, u, n, v, cap, &e);
+    assert_true(U_SUCCESS(e));
+    int32_t k = 0;
+    u_strToUTF8(NULL, 0, &k, v, m, &e);
+    e = U_ZERO_ERROR;
+    char *out = malloc((size_t)k + 1);
+    u_strToUTF8(out, k + 1, &k, v, m, &e);
+    assert_true(U_SUCCESS(e));
+    free(u), free(v);
+    *out_len = (size_t)k;
+    return out;
+}
+
+/* The analyzer normalizes segment by segment with fast paths; its terms must be those of the
+ * text normalized whole by ICU (normalization is idempotent, so that text tokenizes to the same
+ * terms at the same positions). */
+static void check_same_terms(cjkfts_analyzer *a, const char *name, const char *s, size_t len)
+{
+    size_t nlen;
+    char *norm = icu_nfkc_cf(s, len, &nlen);
+    toks x = tokenize(a, s, len), y = tokenize(a, norm, nlen);
+    if (x.n != y.n)
+        fail_msg("%s: %zu tokens, %zu after ICU normalization", name, x.n, y.n);
+    for (size_t i = 0; i < x.n; i++)
+        if (strcmp(x.v[i].term, y.v[i].term) != 0 || x.v[i].pos != y.v[i].pos ||
+            x.v[i].kind != y.v[i].kind)
+            fail_msg("%s: token %zu \"%s\"@%u but \"%s\"@%u after ICU normalization", name, i,
+                     x.v[i].term, x.v[i].pos, y.v[i].term, y.v[i].pos);
+    free(x.v), free(y.v), free(norm);
+}
+
+static void test_normalization_equivalence(void **state)
+{
+    (void)state;
+    cjkfts_analyzer *a = NULL;
+    assert_int_equal(cjkfts_analyzer_open(NULL, NULL, &a), 0);
+    static const char tricky[] =
+        "ｶﾞｲﾄﾞ ｱﾞ ﾊﾟﾋﾟ か\xe3\x82\x99 ㍻元年 ①②③ ⑴ ﬁnance Ⅻ Café Cafe\xcc\x81 "
+        "e\xcc\x81\xcc\xa3 Straße İstanbul ΣΊΣΥΦΟΣ ᄀ\xe1\x85\xa1 한국 ㈱日立 "
+        "Ｎａｔｏ　５４，０００円 x² ½ ㎞ ℃ co\xc2\xadop 葛\xf3\xa0\x84\x80飾 ";
+    check_same_terms(a, "tricky", tricky, sizeof tricky - 1);
+    static const char *seeds[] = {"000_a504bfee362ca583.txt", "001_6adb6374d62dba2b.txt",
+                                  "002_81c538c6737f7fc2.txt", "003_fd16bf5853cc5731.txt",
+                                  "004_11cadd100d02d8bf.txt"};
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        char path[1024];
+        size_t len;
+        snprintf(path, sizeof path, "corpus/%s", seeds[i]);
+        char *text = read_file(path, &len);
+        if (text) {
+            check_same_terms(a, seeds[i], text, len);
+            free(text);
+        }
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s/livedoor.jsonl", data_dir());
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        for (int k = 0; k < 200 && (n = getline(&line, &cap, f)) > 0; k++)
+            check_same_terms(a, "livedoor line", line, (size_t)n);
+        free(line);
+        fclose(f);
+    }
+    cjkfts_analyzer_close(a);
+}
+
 /* ---- big inputs ----------------------------------------------------------------------------- */
 
 typedef struct counter {
@@ -304,7 +390,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seed_roundtrip), cmocka_unit_test(test_seed_offsets),
         cmocka_unit_test(test_50mb_document),  cmocka_unit_test(test_huge_run),
-        cmocka_unit_test(test_news_contract),
+        cmocka_unit_test(test_news_contract),  cmocka_unit_test(test_normalization_equivalence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

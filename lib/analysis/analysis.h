@@ -47,9 +47,11 @@ enum an_class {
 #define AN_F_ST 0x20u
 #define AN_CLASS_MASK 0x0fu
 
+#define AN_CHARS_BLOCK 64 /* BMP entries computed together on first use */
+
 typedef struct an_chars {
     const UNormalizer2 *nf; /* NFKC_Casefold; owned by ICU */
-    uint8_t *bmp;           /* 65536 entries, filled 256 at a time on first use */
+    uint8_t *bmp;           /* 65536 entries, 0 until their block is computed */
 } an_chars;
 
 CF_HIDDEN int an_chars_init(an_chars *c, char *err, size_t errlen);

@@ -1,5 +1,6 @@
 /* chars.c: per-code-point facts for the analyzer (normalization boundary, stability under
- * NFKC_Casefold, character class), asked of ICU once and cached per 256-code-point block. */
+ * NFKC_Casefold, character class), asked of ICU once per analyzer and cached for the BMP in
+ * blocks of 64 code points (so a short query pays only for the blocks it touches). */
 #include <stdio.h>
 #include <string.h>
 
@@ -72,11 +73,14 @@ int an_class_of(uint32_t cp)
 
 static uint8_t compute(const UNormalizer2 *nf, uint32_t cp)
 {
+    unsigned v = AN_F_DONE | (unsigned)an_class_of(cp);
+    /* inert: unchanged, boundaries before and after, never combines (most Han and kana) */
+    if (unorm2_isInert(nf, (UChar32)cp))
+        return (uint8_t)(v | AN_F_BB | AN_F_ST);
     UChar u[2];
     int32_t n = 0;
     UErrorCode e = U_ZERO_ERROR;
     U16_APPEND_UNSAFE(u, n, (UChar32)cp);
-    unsigned v = AN_F_DONE | (unsigned)an_class_of(cp);
     if (unorm2_hasBoundaryBefore(nf, (UChar32)cp))
         v |= AN_F_BB;
     if (unorm2_isNormalized(nf, u, n, &e) && U_SUCCESS(e))
@@ -88,8 +92,8 @@ uint8_t an_chars_compute(an_chars *c, uint32_t cp)
 {
     if (cp >= 0x10000)
         return compute(c->nf, cp);
-    uint32_t base = cp & ~0xffu;
-    for (uint32_t k = 0; k < 0x100; k++)
+    uint32_t base = cp & ~(uint32_t)(AN_CHARS_BLOCK - 1);
+    for (uint32_t k = 0; k < AN_CHARS_BLOCK; k++)
         c->bmp[base + k] = compute(c->nf, base + k);
     return c->bmp[cp];
 }

@@ -6,16 +6,17 @@
  * and the extension planes 2 and 3) it asks the maintained conversion data installed on the
  * build machine which single code point the character folds to:
  *   1. Japanese shinjitai forms: OpenCC "jp2t" (shinjitai -> traditional) then "t2s"
- *      (traditional -> simplified), only for characters that are not themselves Chinese
- *      characters (in neither GB 2312 nor Big5): 対 -> 對 -> 对, but 芸 (a Chinese character of
+ *      (traditional -> simplified), only for characters that are not simplified Chinese
+ *      characters themselves (not in GB 2312): 対 -> 對 -> 对, but 芸 (a Chinese character of
  *      its own as well as the Japanese form of 藝) is left alone;
  *   2. otherwise OpenCC "t2s" character by character (條 -> 条, 後 -> 后, 乾 -> 干);
  *   3. otherwise ICU's "Traditional-Simplified" transliterator, only for characters outside
  *      GB 2312 (so a valid simplified character such as 著 is never merged with 着).
  * Only one-code-point-to-one-code-point results are kept (offsets stay exact), targets must
  * be Han and unchanged by NFKC_Casefold, and the map is closed to a fixpoint so that folding
- * twice equals folding once. The table is a two-level lookup (blocks of 256 code points),
- * written as a C header. --list prints every mapping (source, from, to) on stdout.
+ * twice equals folding once. The table is a two-level lookup (blocks of 16 code points),
+ * written as a C header. --list prints every mapping (source, from, to) on stdout, and the
+ * shinjitai readings left out (source "not-jp").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,8 @@
 #include <unicode/utrans.h>
 
 #define MAX_CP 0x323B0 /* end of CJK extension H (plane 3) */
-#define BLOCK 256
+#define SHIFT 4 /* blocks of 16 code points: the smallest table for this data */
+#define BLOCK (1u << SHIFT)
 #define NBLOCKS1 (MAX_CP / BLOCK + 1)
 
 enum { SRC_NONE, SRC_JP, SRC_TS, SRC_ICU };
@@ -214,7 +216,7 @@ static char *join_cps(const entry *v, size_t n)
 }
 
 typedef struct {
-    size_t jp, ts, icu, one_to_many, bad_target, cycles, excluded_jp;
+    size_t jp, ts, icu, bad_target, cycles, excluded_jp;
 } stats;
 
 static void one_step(entry *v, size_t n, stats *st)
@@ -253,8 +255,6 @@ static void one_step(entry *v, size_t n, stats *st)
             st->excluded_jp++;
             x->excluded = (unsigned)(j >= 0 ? j : 0);
         }
-        if (src == SRC_NONE && (t < 0 || (j < 0 && !chinese)))
-            st->one_to_many++;
         if (src != SRC_NONE && !good_target(nf, to)) {
             st->bad_target++;
             src = SRC_NONE;
@@ -312,7 +312,7 @@ static void close_map(entry *v, size_t n, stats *st)
 
 static int write_header(const char *path, const entry *v, size_t n, const stats *st)
 {
-    /* stage 1: block number per 256 code points (block 0 = no mapping); stage 2: uint16 index
+    /* stage 1: block number per BLOCK code points (block 0 = no mapping); stage 2: uint16 index
      * into the target list (0 = no mapping). */
     unsigned *stage1 = calloc(NBLOCKS1, sizeof *stage1);
     unsigned short *stage2 = calloc((size_t)NBLOCKS1 * BLOCK + BLOCK, sizeof *stage2);
@@ -348,12 +348,10 @@ static int write_header(const char *path, const entry *v, size_t n, const stats 
                "lib/analysis/mkvariants.c\n"
                " * from OpenCC (jp2t, t2s) and ICU (Traditional-Simplified). Do not edit.\n"
                " * %zu Han code points examined, %zu folded: %zu Japanese forms (jp2t+t2s), "
-               "%zu by t2s,\n * %zu by ICU only; %zu one-to-many or unconvertible left alone, "
-               "%zu Japanese forms\n * left alone because they are Chinese characters too, "
-               "%zu rejected targets, %zu cycles. */\n",
-            n, mapped, st->jp, st->ts, st->icu, st->one_to_many, st->excluded_jp,
-            st->bad_target, st->cycles);
-    fprintf(f, "#define AN_VAR_MAPPED %zu\n#define AN_VAR_SHIFT 8\n", mapped);
+               "%zu by t2s,\n * %zu by ICU only. %zu shinjitai readings not used (the "
+               "character is in GB 2312),\n * %zu rejected targets, %zu cycles. */\n",
+            n, mapped, st->jp, st->ts, st->icu, st->excluded_jp, st->bad_target, st->cycles);
+    fprintf(f, "#define AN_VAR_MAPPED %zu\n#define AN_VAR_SHIFT %u\n", mapped, SHIFT);
     fprintf(f, "#define AN_VAR_STAGE1_LEN %u\n", last + 1);
     fprintf(f, "static const uint16_t an_var_stage1[%u] = {", last + 1);
     for (unsigned b = 0; b <= last; b++)

@@ -245,10 +245,10 @@ int an_tok_put(an_tok *t, uint32_t cp, int cls, size_t start, size_t end)
         if (t->run_len && (rc = cjk_end(t)))
             return rc;
         return word_push(t, cp, cls, start, end);
-    case AN_MARK: /* extends the word it follows, ignored elsewhere */
-        if (t->wlen && !t->infix)
-            return word_append(t, cp, cls, start, end);
-        return t->infix ? word_end(t) : 0;
+    case AN_MARK: /* extends the word it follows, ignored elsewhere (runs, numbers) */
+        if (t->infix)
+            return word_end(t);
+        return t->has_letter ? word_append(t, cp, cls, start, end) : 0;
     case AN_APOS: case AN_DOT: case AN_COMMA:
         if (t->wlen && !t->infix) {
             if (t->comma_pending && (rc = comma_resolve(t)))

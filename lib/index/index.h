@@ -16,6 +16,9 @@
 #include "util/util.h"
 
 enum { IX_FIELD_TITLE = 0, IX_FIELD_BODY = 1, IX_NFIELDS = 2 };
+/* The hidden field holding each document's external id as one term (no positions), used to
+ * find a document by id for replace/delete. Not a text field: not counted in IX_NFIELDS. */
+enum { IX_FIELD_ID = 2, IX_NKEYFIELDS = 3 };
 
 #define IX_NO_MORE_DOCS UINT32_MAX
 #define IX_NO_DATE INT32_MIN
@@ -62,7 +65,7 @@ CF_HIDDEN int ix_seg_term_get(const ix_segment *g, int field, const char *term, 
 typedef struct ix_term_iter ix_term_iter;
 CF_HIDDEN int ix_seg_prefix_iter(const ix_segment *g, int field, const char *prefix, size_t len,
                                  ix_term_iter **out, cf_err *err);
-/* 1: *term/*len/*ti hold the next term (term valid until the next call); 0: no more;
+/* 1: *term, *len and *ti hold the next term (term valid until the next call); 0: no more;
  * negative: error (err filled). */
 CF_HIDDEN int ix_term_iter_next(ix_term_iter *it, const char **term, size_t *len,
                                 ix_term_info *ti, cf_err *err);
@@ -113,5 +116,372 @@ typedef struct ix_stored_doc {
 CF_HIDDEN int ix_seg_stored_get(const ix_segment *g, uint32_t doc, ix_stored_doc *out,
                                 cf_err *err);
 CF_HIDDEN void ix_stored_doc_free(ix_stored_doc *d);
+
+/* ---- dates --------------------------------------------------------------------------------- */
+/* Parse an ISO 8601 calendar date, optionally followed by a time and zone ("2024-05-01",
+ * "20240501", "2010-05-22T14:30:00+0900", "2024-05-01 08:00Z"). The calendar date is kept as
+ * written (the zone does not move it). 0 and *days (since 1970-01-01); or CJKFTS_EINVAL with a
+ * message in err. */
+CF_HIDDEN int ix_parse_date(const char *s, size_t len, int32_t *days, cf_err *err);
+/* Days since 1970-01-01 of a proleptic Gregorian date (no range check). */
+CF_HIDDEN int32_t ix_days_from_civil(int32_t y, unsigned m, unsigned d);
+
+/* =============================================================================================
+ * Internal to lib/index (lib/search needs nothing below): the file envelope, encoders and
+ * decoders of each segment part, the RAM buffer, merging. FORMAT.md describes the bytes.
+ * ============================================================================================= */
+
+#define IX_FOURCC(a, b, c, d) \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define IX_MAGIC IX_FOURCC('C', 'J', 'K', 'F')
+#define IX_FOOTER_MAGIC IX_FOURCC('C', 'J', 'K', 'E')
+#define IX_FORMAT_VERSION 1u
+#define IX_KIND_MANIFEST IX_FOURCC('M', 'A', 'N', 'I')
+#define IX_KIND_SEGM IX_FOURCC('S', 'E', 'G', 'M')
+#define IX_KIND_TDIC IX_FOURCC('T', 'D', 'I', 'C')
+#define IX_KIND_POST IX_FOURCC('P', 'O', 'S', 'T')
+#define IX_KIND_POSN IX_FOURCC('P', 'O', 'S', 'N')
+#define IX_KIND_COLS IX_FOURCC('C', 'O', 'L', 'S')
+#define IX_KIND_STOR IX_FOURCC('S', 'T', 'O', 'R')
+#define IX_KIND_LIVE IX_FOURCC('L', 'I', 'V', 'E')
+#define IX_HEADER_SIZE 16 /* magic, kind, version, 0 */
+#define IX_FOOTER_SIZE 8  /* footer magic, CRC32C of every byte before the CRC */
+#define IX_BLOCK 128      /* documents per postings block, values per positions chunk */
+#define IX_STORED_CORE 5  /* id, title, body, date, url */
+
+/* The big files of a segment (mapped), then the small ones (read whole). */
+enum { IX_F_TID, IX_F_DOC, IX_F_POS, IX_F_COL, IX_F_STO, IX_NFILES, IX_F_SEG = IX_NFILES,
+       IX_F_DEL, IX_NPATHS };
+
+typedef struct ix_file_sum {
+    uint64_t size;
+    uint32_t crc; /* the CRC32C stored in the file's footer */
+} ix_file_sum;
+
+/* ---- bounded decoding: every read checks the end; a short read sets bad and yields 0 ------ */
+typedef struct ix_rd {
+    const uint8_t *p, *end;
+    bool bad;
+} ix_rd;
+
+static inline uint64_t ix_rd_varint(ix_rd *r)
+{
+    uint64_t v = 0;
+    if (cf_varint_get(&r->p, r->end, &v) != 0)
+        r->bad = true, v = 0;
+    return v;
+}
+static inline const uint8_t *ix_rd_bytes(ix_rd *r, uint64_t n)
+{
+    if (r->bad || n > (uint64_t)(r->end - r->p)) {
+        r->bad = true;
+        return r->end;
+    }
+    const uint8_t *s = r->p;
+    r->p += n;
+    return s;
+}
+static inline uint8_t ix_rd_u8(ix_rd *r)
+{
+    const uint8_t *p = ix_rd_bytes(r, 1);
+    return r->bad ? 0 : p[0];
+}
+static inline uint32_t ix_rd_u32(ix_rd *r)
+{
+    const uint8_t *p = ix_rd_bytes(r, 4);
+    return r->bad ? 0 : cf_get_u32le(p);
+}
+static inline uint64_t ix_rd_u64(ix_rd *r)
+{
+    const uint8_t *p = ix_rd_bytes(r, 8);
+    return r->bad ? 0 : cf_get_u64le(p);
+}
+
+/* ---- format.c: envelope, output files, fixed-width integers ------------------------------- */
+/* A file being written: buffered, checksummed as it goes; pos counts every byte so far. */
+typedef struct ix_out {
+    int fd;
+    char *path;
+    cf_buf buf;
+    uint64_t pos;
+    uint32_t crc;
+    int rc;
+} ix_out;
+
+CF_HIDDEN int ix_out_open(ix_out *o, const char *path, uint32_t kind, cf_err *err);
+CF_HIDDEN int ix_out_write(ix_out *o, const void *p, size_t n, cf_err *err);
+CF_HIDDEN int ix_out_varint(ix_out *o, uint64_t v, cf_err *err);
+CF_HIDDEN int ix_out_u32(ix_out *o, uint32_t v, cf_err *err);
+CF_HIDDEN int ix_out_u64(ix_out *o, uint64_t v, cf_err *err);
+/* Write the footer, fsync and close; sum gets the size and CRC. Removes the file on failure. */
+CF_HIDDEN int ix_out_finish(ix_out *o, ix_file_sum *sum, cf_err *err);
+CF_HIDDEN void ix_out_abort(ix_out *o); /* close and remove; safe on a closed ix_out */
+/* Check magic, kind, version (CJKFTS_EVERSION naming the one found) and footer magic; with
+ * full, the CRC too. */
+CF_HIDDEN int ix_env_check(const uint8_t *data, size_t len, uint32_t kind, const char *name,
+                           bool full, cf_err *err);
+CF_HIDDEN uint64_t ix_get_uw(const uint8_t *p, unsigned w);
+CF_HIDDEN void ix_put_uw(uint8_t *p, uint64_t v, unsigned w);
+CF_HIDDEN unsigned ix_width_of(uint64_t v); /* bytes (1..8) needed for v */
+
+/* ---- bitpack.c ------------------------------------------------------------------------------ */
+static inline size_t ix_packed_size(size_t n, unsigned bw)
+{
+    return (n * bw + 7) / 8;
+}
+CF_HIDDEN unsigned ix_bits_needed(const uint32_t *v, size_t n);
+/* Pack n <= 128 values at bw bits; returns ix_packed_size(n, bw). */
+CF_HIDDEN size_t ix_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned bw);
+/* Unpack n values (bw <= 32) reading exactly ix_packed_size(n, bw) bytes. */
+CF_HIDDEN void ix_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned bw);
+
+/* ---- segment.c: the segment and its reader state ------------------------------------------- */
+struct ix_segment {
+    uint64_t segnum, del_gen;
+    uint32_t doc_count, live_count;
+    uint64_t len_sum[IX_NFIELDS];      /* over all documents */
+    uint64_t live_len_sum[IX_NFIELDS]; /* over live documents */
+    uint64_t n_terms[IX_NKEYFIELDS];
+    ix_file_sum sums[IX_NFILES]; /* as recorded in .seg */
+    size_t meta_size;
+    cf_map map[IX_NFILES];
+    char *paths[IX_NPATHS];
+    cf_buf del_buf;      /* the .del file, when there is one */
+    const uint8_t *live; /* bit set = live; NULL when no document is deleted */
+    const uint8_t *col;  /* 12-byte records: title length, body length, date */
+    /* dictionary (dict.c) */
+    const uint8_t *dict_index, *dict_keys;
+    uint64_t dict_nblocks, dict_keys_len, dict_blocks_end;
+    uint64_t dict_terms[IX_NKEYFIELDS];
+    /* stored fields (stored.c) */
+    const uint8_t *sto_table;
+    uint64_t sto_nblocks, sto_data_end;
+};
+
+CF_HIDDEN char *ix_seg_file_name(const char *dir, uint64_t segnum, const char *ext);
+CF_HIDDEN char *ix_del_file_name(const char *dir, uint64_t segnum, uint64_t gen);
+CF_HIDDEN const char *ix_seg_path(const ix_segment *g, int file);
+/* Open a segment named in a manifest; CJKFTS_ENOTFOUND when a file is missing. */
+CF_HIDDEN int ix_seg_open(const char *dir, uint64_t segnum, uint32_t doc_count,
+                          uint32_t live_count, uint64_t del_gen, ix_segment **out, cf_err *err);
+CF_HIDDEN void ix_seg_close(ix_segment *g);
+CF_HIDDEN void ix_seg_compute_live_sums(ix_segment *g);
+/* Point the segment at a live bitmap owned by the caller (the writer's pending deletions). */
+CF_HIDDEN void ix_seg_set_live(ix_segment *g, const uint8_t *live, uint32_t live_count);
+CF_HIDDEN void ix_seg_files_remove(const char *dir, uint64_t segnum);
+CF_HIDDEN size_t ix_live_bytes(uint32_t doc_count);
+CF_HIDDEN void ix_live_fill(uint8_t *live, uint32_t doc_count); /* all live */
+CF_HIDDEN uint32_t ix_live_count(const uint8_t *live, uint32_t doc_count);
+CF_HIDDEN int ix_live_write(const char *dir, uint64_t segnum, uint64_t gen, const uint8_t *live,
+                            uint32_t doc_count, uint32_t live_count, cf_err *err);
+
+/* ---- postings.c: the encoder (the iterator is declared above) ------------------------------ */
+typedef struct ix_skip_entry {
+    uint32_t last_doc, max_freq, min_len;
+    uint64_t end_off, pos_off;
+} ix_skip_entry;
+
+/* Encodes one term at a time: begin, then per document doc() followed by freq pos() calls
+ * (within-document position deltas), then end(). */
+typedef struct ix_postw {
+    ix_out *doc, *pos;
+    bool has_pos;
+    uint64_t doc_start, pos_start, blk_pos_start;
+    uint32_t n, k, pk, prev_last;
+    uint64_t total;
+    uint32_t blk_maxf, blk_minl, list_maxf, list_minl;
+    uint32_t docs[IX_BLOCK], freqs[IX_BLOCK], pv[IX_BLOCK];
+    ix_skip_entry *skip;
+    size_t nskip, skipcap;
+    uint8_t scratch[IX_BLOCK * 4 + 1];
+} ix_postw;
+
+CF_HIDDEN void ix_postw_init(ix_postw *w, ix_out *doc, ix_out *pos);
+CF_HIDDEN void ix_postw_free(ix_postw *w);
+CF_HIDDEN void ix_postw_begin(ix_postw *w, bool positions);
+CF_HIDDEN int ix_postw_doc(ix_postw *w, uint32_t doc, uint32_t freq, uint32_t field_len,
+                           cf_err *err);
+CF_HIDDEN int ix_postw_pos(ix_postw *w, uint32_t delta, cf_err *err);
+/* Finish the term; ti gets doc_freq 0 when no document was added (nothing was written). */
+CF_HIDDEN int ix_postw_end(ix_postw *w, ix_term_info *ti, cf_err *err);
+
+/* ---- dict.c --------------------------------------------------------------------------------- */
+typedef struct ix_dictw {
+    ix_out *out;
+    cf_buf prev, first, blk, index, keys;
+    uint32_t nblk;
+    int blk_field;
+    bool any;
+    uint64_t prev_doc, prev_pos, nblocks, nterms[IX_NKEYFIELDS];
+} ix_dictw;
+
+CF_HIDDEN void ix_dictw_init(ix_dictw *d, ix_out *out);
+CF_HIDDEN void ix_dictw_free(ix_dictw *d);
+CF_HIDDEN int ix_dictw_add(ix_dictw *d, const uint8_t *key, size_t klen, const ix_term_info *ti,
+                           cf_err *err);
+CF_HIDDEN int ix_dictw_finish(ix_dictw *d, cf_err *err);
+CF_HIDDEN int ix_dict_open(ix_segment *g, cf_err *err);
+/* Iterate raw keys (field byte + term) starting with prefix (len 0: every key). */
+CF_HIDDEN int ix_seg_key_iter(const ix_segment *g, const uint8_t *prefix, size_t len,
+                              ix_term_iter **out, cf_err *err);
+CF_HIDDEN int ix_term_iter_next_key(ix_term_iter *it, const uint8_t **key, size_t *klen,
+                                    ix_term_info *ti, cf_err *err);
+
+/* ---- stored.c ------------------------------------------------------------------------------- */
+typedef struct ix_storew {
+    ix_out *out;
+    cf_buf raw, lens, table, comp;
+    uint32_t nblk, first, ndocs;
+    uint64_t nblocks;
+    void *zctx;
+} ix_storew;
+
+CF_HIDDEN int ix_stored_serialize(cf_buf *b, const char *const core[IX_STORED_CORE],
+                                  const size_t core_len[IX_STORED_CORE],
+                                  const cjkfts_field *extra, const size_t *extra_len,
+                                  size_t n_extra);
+CF_HIDDEN int ix_stored_parse(const uint8_t *p, size_t n, ix_stored_doc *d, cf_err *err);
+CF_HIDDEN int ix_storew_init(ix_storew *s, ix_out *out, cf_err *err);
+CF_HIDDEN void ix_storew_free(ix_storew *s);
+CF_HIDDEN size_t ix_storew_mem(const ix_storew *s);
+CF_HIDDEN int ix_storew_add(ix_storew *s, const uint8_t *doc, size_t len, cf_err *err);
+CF_HIDDEN int ix_storew_finish(ix_storew *s, cf_err *err);
+CF_HIDDEN int ix_stored_open(ix_segment *g, cf_err *err);
+/* The serialized document: raw gets (a prefix of) its block, the document at [off, off+len). */
+CF_HIDDEN int ix_seg_stored_raw(const ix_segment *g, uint32_t doc, cf_buf *raw, size_t *off,
+                                size_t *len, cf_err *err);
+
+/* Reads every serialized document of a segment in order, decompressing each block once. */
+typedef struct ix_stored_cursor {
+    const ix_segment *g;
+    cf_buf raw;
+    size_t *lens;
+    uint64_t blk;
+    uint32_t n, idx, doc;
+    size_t at;
+} ix_stored_cursor;
+
+CF_HIDDEN void ix_stored_cursor_init(ix_stored_cursor *c, const ix_segment *g);
+CF_HIDDEN void ix_stored_cursor_free(ix_stored_cursor *c);
+/* 1 and the next document; 0 at the end; or a negative error. */
+CF_HIDDEN int ix_stored_cursor_next(ix_stored_cursor *c, const uint8_t **doc, size_t *len,
+                                    cf_err *err);
+
+/* ---- segment.c: writing a segment ----------------------------------------------------------- */
+typedef struct ix_segw {
+    bool active;
+    uint64_t segnum;
+    ix_out out[IX_NFILES];
+    ix_file_sum sums[IX_NFILES];
+    char *meta_path;
+    ix_dictw dict;
+    ix_postw post;
+    ix_storew store;
+    cf_buf key;
+    uint32_t doc_count;
+    uint64_t len_sum[IX_NFIELDS];
+} ix_segw;
+
+CF_HIDDEN int ix_segw_open(ix_segw *w, const char *dir, uint64_t segnum, cf_err *err);
+CF_HIDDEN void ix_segw_abort(ix_segw *w);
+/* Per document, in document order: its stored fields and its columns. */
+CF_HIDDEN int ix_segw_stored(ix_segw *w, const uint8_t *doc, size_t len, cf_err *err);
+CF_HIDDEN int ix_segw_cols(ix_segw *w, uint32_t title_len, uint32_t body_len, int32_t date,
+                           cf_err *err);
+/* Per term, in key order: begin, ix_postw_doc/pos on w->post, end. */
+CF_HIDDEN int ix_segw_term_begin(ix_segw *w, const uint8_t *key, size_t klen, cf_err *err);
+CF_HIDDEN int ix_segw_term_end(ix_segw *w, cf_err *err);
+/* Write the tails, fsync and close every file, then write .seg. */
+CF_HIDDEN int ix_segw_finish(ix_segw *w, cf_err *err);
+
+/* ---- buffer.c -------------------------------------------------------------------------------- */
+typedef struct ix_buffer ix_buffer;
+
+CF_HIDDEN int ix_buffer_new(ix_buffer **out);
+CF_HIDDEN void ix_buffer_free(ix_buffer *b);
+CF_HIDDEN void ix_buffer_reset(ix_buffer *b);
+CF_HIDDEN size_t ix_buffer_mem(const ix_buffer *b);
+CF_HIDDEN uint32_t ix_buffer_docs(const ix_buffer *b);
+/* Adding a document: begin, token() per occurrence (positions non-decreasing per field), end. */
+CF_HIDDEN int ix_buffer_begin_doc(ix_buffer *b, uint32_t *doc);
+CF_HIDDEN int ix_buffer_token(ix_buffer *b, int field, const char *term, size_t len,
+                              uint32_t pos);
+CF_HIDDEN void ix_buffer_end_doc(ix_buffer *b, const uint32_t len[IX_NFIELDS], int32_t date);
+CF_HIDDEN int ix_buffer_find_id(const ix_buffer *b, const char *id, size_t len, uint32_t *doc);
+CF_HIDDEN bool ix_buffer_is_live(const ix_buffer *b, uint32_t doc);
+CF_HIDDEN void ix_buffer_delete(ix_buffer *b, uint32_t doc);
+/* Write columns and postings (sorted by key) into a segment writer. */
+CF_HIDDEN int ix_buffer_flush(const ix_buffer *b, ix_segw *w, cf_err *err);
+/* NULL when every document is live. */
+CF_HIDDEN int ix_buffer_live_bitmap(const ix_buffer *b, uint8_t **bits, uint32_t *live_count);
+
+/* ---- manifest.c ----------------------------------------------------------------------------- */
+typedef struct ix_manifest_seg {
+    uint64_t segnum;
+    uint32_t doc_count, live_count;
+    uint64_t del_gen; /* 0: no deletions */
+} ix_manifest_seg;
+
+typedef struct ix_manifest {
+    uint64_t generation, next_segnum;
+    char analyzer_name[64];
+    int32_t analyzer_version;
+    cjkfts_analyzer_options aopts;
+    double k1, b, title_boost;
+    ix_manifest_seg *segs;
+    uint32_t nsegs;
+    size_t file_size;
+} ix_manifest;
+
+CF_HIDDEN int ix_manifest_read(const char *dir, ix_manifest *m, cf_err *err);
+CF_HIDDEN int ix_manifest_write(const char *dir, const ix_manifest *m, cf_err *err);
+CF_HIDDEN void ix_manifest_free(ix_manifest *m);
+CF_HIDDEN bool ix_is_index_file(const char *name); /* a name the writer may clean up */
+
+/* ---- reader.c ------------------------------------------------------------------------------- */
+struct ix_snapshot {
+    uint64_t generation;
+    ix_segment **segs;
+    uint32_t nsegs;
+    uint64_t live_docs, len_sum[IX_NFIELDS];
+    size_t manifest_size;
+};
+
+CF_HIDDEN int ix_snapshot_open(const char *dir, ix_snapshot **out, cf_err *err);
+/* Same, and man (when not NULL) gets the manifest it was opened from. */
+CF_HIDDEN int ix_snapshot_open_m(const char *dir, ix_snapshot **out, ix_manifest *man,
+                                 cf_err *err);
+CF_HIDDEN void ix_snapshot_close(ix_snapshot *s);
+
+/* ---- index.c -------------------------------------------------------------------------------- */
+struct cjkfts_index {
+    cf_handle h;
+    char *path;
+    int flags;
+    bool ok;
+    cjkfts_index_options opts; /* stored options merged with the runtime ones */
+};
+
+CF_HIDDEN int ix_index_usable(cjkfts_index *ix);
+CF_HIDDEN int ix_lock_acquire(const char *dir, int *fd, cf_err *err);
+CF_HIDDEN void ix_lock_release(int fd);
+
+/* ---- merge.c -------------------------------------------------------------------------------- */
+/* A segment as the writer holds it: its pending deletions and whether it is committed. */
+typedef struct ix_wseg {
+    ix_segment *seg;
+    uint8_t *live; /* the writer's copy of the live bitmap; NULL while nothing was deleted */
+    uint32_t live_count;
+    uint64_t del_gen; /* the .del file on disk, 0 for none */
+    bool dirty;       /* deletions not written yet */
+    bool fresh;       /* written since the last commit */
+} ix_wseg;
+
+CF_HIDDEN int ix_merge_segments(const char *dir, ix_segment *const *in, uint32_t n,
+                                uint64_t segnum, uint32_t *docs_out, cf_err *err);
+CF_HIDDEN int ix_writer_merge_policy(const char *dir, ix_wseg **segs, uint32_t *nsegs,
+                                     uint64_t *next_segnum, int factor, cf_handle *h);
+CF_HIDDEN int ix_writer_merge_all(const char *dir, ix_wseg **segs, uint32_t *nsegs,
+                                  uint64_t *next_segnum, bool *changed, cf_handle *h);
 
 #endif

@@ -1,0 +1,412 @@
+/* stored.c: stored fields (.sto): documents serialized and compressed with zstd in blocks of
+ * about 64 KiB, with a block table for lookup by document id.
+ *
+ * Document: for id, title, body, date, url: varint length + bytes; varint n_extra; then per
+ * extra field varint name length, name, varint value length, value.
+ * Block: varint n_docs, n_docs x varint document length, varint compressed length, one zstd
+ * frame of the concatenated documents. Document lengths are outside the frame so a lookup
+ * decompresses only up to the end of the document it wants.
+ * After the blocks: n_blocks entries (u64 block offset, u32 first doc), then the tail
+ * (table offset, n_blocks, doc count: 3 x u64). */
+#include <string.h>
+#include <zstd.h>
+
+#include "index/index.h"
+
+#define STORE_BLOCK_BYTES (64 * 1024)
+#define STORE_ZSTD_LEVEL 3
+#define STORE_TAIL (3 * 8)
+#define STORE_ENTRY 12
+
+static const char *const core_names[IX_STORED_CORE] = {"id", "title", "body", "date", "url"};
+
+/* ---- serialization ------------------------------------------------------------------------ */
+
+int ix_stored_serialize(cf_buf *b, const char *const core[IX_STORED_CORE],
+                        const size_t core_len[IX_STORED_CORE], const cjkfts_field *extra,
+                        const size_t *extra_len, size_t n_extra)
+{
+    for (int i = 0; i < IX_STORED_CORE; i++) {
+        if (cf_buf_put_varint(b, core_len[i]) || cf_buf_append(b, core[i], core_len[i]))
+            return CJKFTS_ENOMEM;
+    }
+    if (cf_buf_put_varint(b, n_extra))
+        return CJKFTS_ENOMEM;
+    for (size_t i = 0; i < n_extra; i++) {
+        size_t nl = strlen(extra[i].name);
+        if (cf_buf_put_varint(b, nl) || cf_buf_append(b, extra[i].name, nl) ||
+            cf_buf_put_varint(b, extra_len[i]) || cf_buf_append(b, extra[i].value, extra_len[i]))
+            return CJKFTS_ENOMEM;
+    }
+    return 0;
+}
+
+/* Append s[0..n) and a NUL to buf; returns its offset. */
+static size_t put_str(cf_buf *buf, const uint8_t *s, size_t n)
+{
+    size_t at = buf->len;
+    memcpy(buf->data + buf->len, s, n);
+    buf->data[buf->len + n] = 0;
+    buf->len += n + 1;
+    return at;
+}
+
+int ix_stored_parse(const uint8_t *p, size_t n, ix_stored_doc *d, cf_err *err)
+{
+    ix_rd r = {p, p + n, false};
+    /* pass 1: count fields and validate */
+    uint64_t n_extra = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        r.p = p;
+        size_t nf = 0;
+        for (int i = 0; i < IX_STORED_CORE; i++, nf++) {
+            uint64_t l = ix_rd_varint(&r);
+            const uint8_t *v = ix_rd_bytes(&r, l);
+            if (pass == 1) {
+                d->fields[nf].name = core_names[i];
+                d->fields[nf].name_len = strlen(core_names[i]);
+                d->fields[nf].value_len = (size_t)l;
+                d->fields[nf].value = (const char *)(uintptr_t)put_str(&d->buf, v, (size_t)l);
+            }
+        }
+        n_extra = ix_rd_varint(&r);
+        if (r.bad || n_extra > n)
+            break;
+        for (uint64_t i = 0; i < n_extra && !r.bad; i++, nf++) {
+            uint64_t nl = ix_rd_varint(&r);
+            const uint8_t *nm = ix_rd_bytes(&r, nl);
+            uint64_t vl = ix_rd_varint(&r);
+            const uint8_t *v = ix_rd_bytes(&r, vl);
+            if (pass == 1 && !r.bad) {
+                ix_stored_field *f = &d->fields[nf];
+                f->name_len = (size_t)nl;
+                f->name = (const char *)(uintptr_t)put_str(&d->buf, nm, (size_t)nl);
+                f->value_len = (size_t)vl;
+                f->value = (const char *)(uintptr_t)put_str(&d->buf, v, (size_t)vl);
+            }
+        }
+        if (r.bad || r.p != r.end)
+            break;
+        if (pass == 0) {
+            d->n_fields = IX_STORED_CORE + (size_t)n_extra;
+            d->fields = cf_calloc(d->n_fields, sizeof *d->fields);
+            if (!d->fields || cf_buf_reserve(&d->buf, n + 2 * d->n_fields))
+                return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+        }
+    }
+    if (r.bad || r.p != r.end)
+        return cf_fail(err, CJKFTS_ECORRUPT, "stored document is malformed");
+    /* offsets -> pointers now that buf no longer moves */
+    for (size_t i = 0; i < d->n_fields; i++) {
+        ix_stored_field *f = &d->fields[i];
+        if (i >= IX_STORED_CORE)
+            f->name = (const char *)d->buf.data + (uintptr_t)f->name;
+        f->value = (const char *)d->buf.data + (uintptr_t)f->value;
+    }
+    return 0;
+}
+
+void ix_stored_doc_free(ix_stored_doc *d)
+{
+    if (!d)
+        return;
+    cf_free(d->fields);
+    cf_buf_free(&d->buf);
+    d->fields = NULL;
+    d->n_fields = 0;
+}
+
+/* ============================================================================================
+ * Writer
+ * ============================================================================================ */
+
+int ix_storew_init(ix_storew *s, ix_out *out, cf_err *err)
+{
+    memset(s, 0, sizeof *s);
+    s->out = out;
+    cf_buf_init(&s->raw);
+    cf_buf_init(&s->lens);
+    cf_buf_init(&s->table);
+    cf_buf_init(&s->comp);
+    s->zctx = ZSTD_createCCtx();
+    if (!s->zctx)
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory (zstd context)");
+    return 0;
+}
+
+void ix_storew_free(ix_storew *s)
+{
+    ZSTD_freeCCtx(s->zctx);
+    s->zctx = NULL;
+    cf_buf_free(&s->raw);
+    cf_buf_free(&s->lens);
+    cf_buf_free(&s->table);
+    cf_buf_free(&s->comp);
+}
+
+size_t ix_storew_mem(const ix_storew *s)
+{
+    return s->raw.cap + s->lens.cap + s->table.cap + s->comp.cap;
+}
+
+static int flush_store_block(ix_storew *s, cf_err *err)
+{
+    if (s->nblk == 0)
+        return 0;
+    size_t bound = ZSTD_compressBound(s->raw.len);
+    s->comp.len = 0;
+    if (cf_buf_reserve(&s->comp, bound))
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    size_t n = ZSTD_compressCCtx(s->zctx, s->comp.data, bound, s->raw.data, s->raw.len,
+                                 STORE_ZSTD_LEVEL);
+    if (ZSTD_isError(n))
+        return cf_fail(err, CJKFTS_EDEPEND, "zstd: %s", ZSTD_getErrorName(n));
+    uint8_t e[STORE_ENTRY];
+    cf_put_u64le(e, s->out->pos);
+    cf_put_u32le(e + 8, s->first);
+    if (cf_buf_append(&s->table, e, sizeof e))
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    int rc = ix_out_varint(s->out, s->nblk, err);
+    if (!rc)
+        rc = ix_out_write(s->out, s->lens.data, s->lens.len, err);
+    if (!rc)
+        rc = ix_out_varint(s->out, n, err);
+    if (!rc)
+        rc = ix_out_write(s->out, s->comp.data, n, err);
+    s->nblocks++;
+    s->first += s->nblk;
+    s->nblk = 0;
+    s->raw.len = s->lens.len = 0;
+    return rc;
+}
+
+int ix_storew_add(ix_storew *s, const uint8_t *doc, size_t len, cf_err *err)
+{
+    if (cf_buf_append(&s->raw, doc, len) || cf_buf_put_varint(&s->lens, len))
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    s->nblk++;
+    s->ndocs++;
+    return s->raw.len >= STORE_BLOCK_BYTES ? flush_store_block(s, err) : 0;
+}
+
+int ix_storew_finish(ix_storew *s, cf_err *err)
+{
+    int rc = flush_store_block(s, err);
+    uint64_t table_off = s->out->pos;
+    if (!rc)
+        rc = ix_out_write(s->out, s->table.data, s->table.len, err);
+    if (!rc)
+        rc = ix_out_u64(s->out, table_off, err);
+    if (!rc)
+        rc = ix_out_u64(s->out, s->nblocks, err);
+    if (!rc)
+        rc = ix_out_u64(s->out, s->ndocs, err);
+    return rc;
+}
+
+/* ============================================================================================
+ * Reader
+ * ============================================================================================ */
+
+int ix_stored_open(ix_segment *g, cf_err *err)
+{
+    const cf_map *m = &g->map[IX_F_STO];
+    const char *path = ix_seg_path(g, IX_F_STO);
+    if (m->len < IX_HEADER_SIZE + IX_FOOTER_SIZE + STORE_TAIL)
+        return cf_fail(err, CJKFTS_ECORRUPT, "%s: file too short", path);
+    size_t tail_at = m->len - IX_FOOTER_SIZE - STORE_TAIL;
+    const uint8_t *t = m->data + tail_at;
+    uint64_t table_off = cf_get_u64le(t), nblocks = cf_get_u64le(t + 8);
+    uint64_t ndocs = cf_get_u64le(t + 16);
+    if (table_off < IX_HEADER_SIZE || table_off > tail_at ||
+        nblocks != (tail_at - table_off) / STORE_ENTRY ||
+        table_off + nblocks * STORE_ENTRY != tail_at || ndocs != g->doc_count ||
+        (nblocks == 0) != (ndocs == 0))
+        return cf_fail(err, CJKFTS_ECORRUPT, "%s: bad stored-fields tail", path);
+    g->sto_table = m->data + table_off;
+    g->sto_nblocks = nblocks;
+    g->sto_data_end = table_off;
+    return 0;
+}
+
+static int sto_corrupt(const ix_segment *g, cf_err *err, uint64_t blk, const char *what)
+{
+    return cf_fail(err, CJKFTS_ECORRUPT, "%s: block %llu: %s", ix_seg_path(g, IX_F_STO),
+                   (unsigned long long)blk, what);
+}
+
+/* Block header: bounds, document count and the reader positioned at the lengths. */
+typedef struct sblock {
+    uint32_t first, n;
+    ix_rd lens;           /* over the varint lengths */
+    const uint8_t *comp;  /* compressed frame */
+    size_t comp_len, raw_len;
+} sblock;
+
+static int sblock_open(const ix_segment *g, uint64_t i, sblock *b, cf_err *err)
+{
+    const uint8_t *base = g->map[IX_F_STO].data;
+    const uint8_t *e = g->sto_table + i * STORE_ENTRY;
+    uint64_t start = cf_get_u64le(e);
+    uint64_t end = i + 1 < g->sto_nblocks ? cf_get_u64le(e + STORE_ENTRY) : g->sto_data_end;
+    b->first = cf_get_u32le(e + 8);
+    uint64_t next_first = i + 1 < g->sto_nblocks ? cf_get_u32le(e + STORE_ENTRY + 8)
+                                                 : g->doc_count;
+    if (start < IX_HEADER_SIZE || end > g->sto_data_end || start >= end ||
+        next_first <= b->first || next_first > g->doc_count)
+        return sto_corrupt(g, err, i, "offset out of range");
+    ix_rd r = {base + start, base + end, false};
+    uint64_t n = ix_rd_varint(&r);
+    if (r.bad || n != next_first - b->first)
+        return sto_corrupt(g, err, i, "bad document count");
+    b->n = (uint32_t)n;
+    b->lens = r;
+    uint64_t total = 0;
+    for (uint64_t k = 0; k < n && !r.bad; k++) {
+        uint64_t l = ix_rd_varint(&r);
+        total = l > UINT64_MAX - total ? UINT64_MAX : total + l;
+    }
+    uint64_t cl = ix_rd_varint(&r);
+    b->comp = ix_rd_bytes(&r, cl);
+    if (r.bad || r.p != r.end)
+        return sto_corrupt(g, err, i, "bad block header");
+    b->comp_len = (size_t)cl;
+    /* A zstd frame expands at most ~32768:1 (run-length blocks), which bounds what a damaged
+     * length can make us allocate. */
+    unsigned long long fcs = ZSTD_getFrameContentSize(b->comp, b->comp_len);
+    if (fcs == ZSTD_CONTENTSIZE_ERROR || fcs == ZSTD_CONTENTSIZE_UNKNOWN || fcs != total ||
+        total / 65536 > cl || total > SIZE_MAX / 2)
+        return sto_corrupt(g, err, i, "bad compressed frame size");
+    b->raw_len = (size_t)total;
+    return 0;
+}
+
+/* Decompress the first `need` bytes of a block's frame into out. */
+static int sblock_inflate(const ix_segment *g, uint64_t i, const sblock *b, size_t need,
+                          cf_buf *out, cf_err *err)
+{
+    out->len = 0;
+    if (cf_buf_reserve(out, need + 1))
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    if (need == 0)
+        return 0;
+    ZSTD_DCtx *dc = ZSTD_createDCtx();
+    if (!dc)
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory (zstd context)");
+    ZSTD_inBuffer in = {b->comp, b->comp_len, 0};
+    ZSTD_outBuffer ob = {out->data, need, 0};
+    int rc = 0;
+    while (ob.pos < need) {
+        size_t before_in = in.pos, before_out = ob.pos;
+        size_t r = ZSTD_decompressStream(dc, &ob, &in);
+        if (ZSTD_isError(r)) {
+            rc = sto_corrupt(g, err, i, ZSTD_getErrorName(r));
+            break;
+        }
+        if (in.pos == before_in && ob.pos == before_out) {
+            rc = sto_corrupt(g, err, i, "compressed data too short");
+            break;
+        }
+    }
+    ZSTD_freeDCtx(dc);
+    out->len = ob.pos;
+    return rc;
+}
+
+int ix_seg_stored_raw(const ix_segment *g, uint32_t doc, cf_buf *raw, size_t *off, size_t *len,
+                      cf_err *err)
+{
+    if (doc >= g->doc_count)
+        return cf_fail(err, CJKFTS_EINVAL, "stored fields: document %u out of range", doc);
+    uint64_t lo = 0, hi = g->sto_nblocks; /* last block with first <= doc */
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (cf_get_u32le(g->sto_table + mid * STORE_ENTRY + 8) <= doc)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    sblock b;
+    int rc = sblock_open(g, lo, &b, err);
+    if (rc)
+        return rc;
+    if (doc < b.first || doc - b.first >= b.n)
+        return sto_corrupt(g, err, lo, "document not in its block");
+    uint64_t at = 0, l = 0;
+    for (uint32_t k = 0; k <= doc - b.first; k++) {
+        at += l;
+        l = ix_rd_varint(&b.lens);
+    }
+    rc = sblock_inflate(g, lo, &b, (size_t)(at + l), raw, err);
+    if (rc)
+        return rc;
+    *off = (size_t)at;
+    *len = (size_t)l;
+    return 0;
+}
+
+int ix_seg_stored_get(const ix_segment *g, uint32_t doc, ix_stored_doc *out, cf_err *err)
+{
+    memset(out, 0, sizeof *out);
+    cf_buf_init(&out->buf);
+    cf_buf raw;
+    cf_buf_init(&raw);
+    size_t off, len;
+    int rc = ix_seg_stored_raw(g, doc, &raw, &off, &len, err);
+    if (!rc)
+        rc = ix_stored_parse(raw.data + off, len, out, err);
+    cf_buf_free(&raw);
+    if (rc)
+        ix_stored_doc_free(out);
+    return rc;
+}
+
+/* ---- sequential reading ------------------------------------------------------------------- */
+
+void ix_stored_cursor_init(ix_stored_cursor *c, const ix_segment *g)
+{
+    memset(c, 0, sizeof *c);
+    c->g = g;
+    cf_buf_init(&c->raw);
+}
+
+void ix_stored_cursor_free(ix_stored_cursor *c)
+{
+    cf_buf_free(&c->raw);
+    cf_free(c->lens);
+    c->lens = NULL;
+}
+
+int ix_stored_cursor_next(ix_stored_cursor *c, const uint8_t **doc, size_t *len, cf_err *err)
+{
+    const ix_segment *g = c->g;
+    if (c->doc >= g->doc_count)
+        return 0;
+    if (c->idx >= c->n) {
+        sblock b;
+        int rc = sblock_open(g, c->blk, &b, err);
+        if (rc)
+            return rc;
+        if (b.first != c->doc)
+            return sto_corrupt(g, err, c->blk, "blocks out of order");
+        size_t *lens = cf_realloc(c->lens, (b.n ? b.n : 1) * sizeof *lens);
+        if (!lens)
+            return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+        c->lens = lens;
+        for (uint32_t k = 0; k < b.n; k++)
+            lens[k] = ix_rd_varint(&b.lens); /* each <= raw_len, checked at open */
+        rc = sblock_inflate(g, c->blk, &b, b.raw_len, &c->raw, err);
+        if (rc)
+            return rc;
+        c->n = b.n;
+        c->idx = 0;
+        c->at = 0;
+        c->blk++;
+    }
+    *doc = c->raw.data + c->at;
+    *len = c->lens[c->idx];
+    c->at += c->lens[c->idx];
+    c->idx++;
+    c->doc++;
+    return 1;
+}
