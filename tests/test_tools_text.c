@@ -117,6 +117,13 @@ static void test_progress_format(void **state)
     }
     tx_buf b;
     tx_buf_init(&b);
+    static const uint64_t sizes[] = {0, 1023, 1024, 44032, 1048576, 26838282, 1342177280};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        tm_format_size(&b, sizes[i]);
+        tx_buf_putc(&b, '|');
+    }
+    assert_string_equal(tx_buf_str(&b), "0 B|1023 B|1.0 KB|43.0 KB|1.0 MB|25.6 MB|1.25 GB|");
+    tx_buf_clear(&b);
     tm_format_duration(&b, 59.4);
     tx_buf_puts(&b, " ");
     tm_format_duration(&b, 3600);

@@ -249,9 +249,15 @@ static void print_summary(indexer *x, const in_plan *plan, double seconds)
                st.segments == 1 ? "" : "s");
     else
         memset(&st, 0, sizeof st);
-    printf("%.2f MB read in %.2f s (%.2f MB/s), index size %.2f MB\n", (double)x->bytes / mb,
-           seconds, seconds > 0 ? (double)x->bytes / mb / seconds : 0.0,
-           (double)st.total_bytes / mb);
+    tx_buf size, isize;
+    tx_buf_init(&size);
+    tx_buf_init(&isize);
+    tm_format_size(&size, x->bytes);
+    tm_format_size(&isize, st.total_bytes);
+    printf("%s read in %.2f s (%.1f MB/s), index size %s\n", tx_buf_str(&size), seconds,
+           seconds > 0 ? (double)x->bytes / mb / seconds : 0.0, tx_buf_str(&isize));
+    tx_buf_free(&size);
+    tx_buf_free(&isize);
 }
 
 /* ---- main --------------------------------------------------------------------------------- */

@@ -13,6 +13,19 @@ double tm_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+int tm_format_size(tx_buf *out, uint64_t bytes)
+{
+    const double k = 1024.0;
+    double b = (double)bytes;
+    if (bytes < 1024)
+        return tx_buf_printf(out, "%llu B", (unsigned long long)bytes);
+    if (b < k * k)
+        return tx_buf_printf(out, "%.1f KB", b / k);
+    if (b < k * k * k)
+        return tx_buf_printf(out, "%.1f MB", b / (k * k));
+    return tx_buf_printf(out, "%.2f GB", b / (k * k * k));
+}
+
 int tm_format_duration(tx_buf *out, double seconds)
 {
     if (!(seconds >= 0))

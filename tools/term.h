@@ -37,6 +37,9 @@ void tm_progress_free(tm_progress *p);
 int tm_progress_format(tx_buf *out, uint64_t docs, uint64_t bytes, uint64_t total,
                        double elapsed);
 
+/* Append a byte count for people: "512 B", "43.0 KB", "25.6 MB", "1.25 GB" (powers of 1024). */
+int tm_format_size(tx_buf *out, uint64_t bytes);
+
 /* Append a duration as "m:ss" or "h:mm:ss". */
 int tm_format_duration(tx_buf *out, double seconds);
 
