@@ -118,12 +118,27 @@ $(BUILD)/bin/%: $(BUILD)/tools/%.o $(TOOL_COMMON_OBJ) $(STATIC)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_COMMON_SRC) $(STATIC) $(CONFIG)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -o $@ $< $(TEST_COMMON_SRC) $(STATIC) $(TEST_LIBS) $(LIB_LIBS)
+	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) $(TEST_TOOL_CFLAGS) -o $@ $< $(TEST_COMMON_SRC) \
+	    $(TEST_TOOL_OBJ) $(STATIC) $(TEST_LIBS) $(TEST_TOOL_LIBS) $(LIB_LIBS)
 
 $(BUILD)/asan/tests/%: tests/%.c $(TEST_COMMON_SRC) $(ASAN_LIB) $(CONFIG)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(SANITIZE) $(TEST_CFLAGS) -o $@ $< $(TEST_COMMON_SRC) $(ASAN_LIB) \
-	    $(TEST_LIBS) $(LIB_LIBS)
+	$(CC) $(CFLAGS_ALL) $(SANITIZE) $(TEST_CFLAGS) $(TEST_TOOL_CFLAGS) -o $@ $< \
+	    $(TEST_COMMON_SRC) $(TEST_TOOL_OBJ) $(ASAN_LIB) $(TEST_LIBS) $(TEST_TOOL_LIBS) $(LIB_LIBS)
+
+# Tests of the tools' shared code (tests/test_input.c, tests/test_tools_*.c) also link the
+# tools' common objects (instrumented ones under ASan) and the tools' libraries.
+TOOL_TESTS := $(filter tests/test_input.c tests/test_tools_%.c,$(TEST_SRC))
+TOOL_TESTS_PLAIN := $(TOOL_TESTS:tests/%.c=$(BUILD)/tests/%)
+TOOL_TESTS_ASAN := $(TOOL_TESTS:tests/%.c=$(BUILD)/asan/tests/%)
+TOOL_COMMON_ASAN_OBJ := $(TOOL_COMMON_SRC:%.c=$(BUILD)/asan/%.o)
+$(TOOL_COMMON_ASAN_OBJ): CFLAGS_ALL += $(TOOLS_CFLAGS)
+$(TOOL_TESTS_PLAIN): $(TOOL_COMMON_OBJ)
+$(TOOL_TESTS_PLAIN): TEST_TOOL_OBJ = $(TOOL_COMMON_OBJ)
+$(TOOL_TESTS_ASAN): $(TOOL_COMMON_ASAN_OBJ)
+$(TOOL_TESTS_ASAN): TEST_TOOL_OBJ = $(TOOL_COMMON_ASAN_OBJ)
+$(TOOL_TESTS_PLAIN) $(TOOL_TESTS_ASAN): TEST_TOOL_CFLAGS = -Itools $(TOOLS_CFLAGS)
+$(TOOL_TESTS_PLAIN) $(TOOL_TESTS_ASAN): TEST_TOOL_LIBS = $(TOOLS_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(STATIC) $(CONFIG)
 	@mkdir -p $(@D)
@@ -268,4 +283,4 @@ uninstall:
 -include $(SQLITE_OBJ:.o=.d) $(EXAMPLES:%=%.d)
 # ============================================================================== (end of block)
 
--include $(LIB_OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) $(TOOL_COMMON_ASAN_OBJ:.o=.d)
