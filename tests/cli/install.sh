@@ -39,6 +39,14 @@ nm -D --defined-only "$root/lib/sqlite3/cjkfts_sqlite.so" | awk '$2 == "T" { pri
     >"$tmp/extsyms"
 [ "$(cat "$tmp/extsyms")" = sqlite3_cjkftssqlite_init ] ||
     fail "extension exports: $(cat "$tmp/extsyms")"
+# Every option a tool's --help lists is described in its manual page.
+for tool in cjkfts-index cjkfts-search; do
+    "$bindir/$tool" --help | grep -E '^ +-' | grep -oE -- '--?[a-z][a-z-]*' | LC_ALL=C sort -u |
+        while IFS= read -r opt; do
+            grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "man/$tool.1" ||
+                fail "man/$tool.1 does not describe $opt"
+        done
+done
 for m in "$root"/share/man/man1/*.1 "$root"/share/man/man3/*.3; do
     LC_ALL=C.UTF-8 groff -k -man -Tutf8 -ww -z "$m" 2>"$tmp/groff" || fail "groff $m"
     [ ! -s "$tmp/groff" ] || { cat "$tmp/groff"; fail "man page warnings in $m"; }
