@@ -107,6 +107,18 @@ rm -rf "$tmp/ix"
 "$build/examples/quickstart" "$tmp/ix" 日美同盟 $seeds >"$tmp/out2" || fail "in-tree example"
 diff -u "$tmp/expected" "$tmp/out2" || fail "in-tree example output"
 
+# Failures are reported with the handle's detail and exit status 1.
+if "$build/examples/quickstart" "$tmp/ix" '(日本' corpus/000_a504bfee362ca583.txt \
+    2>"$tmp/err"; then
+    fail "a query syntax error was not reported"
+fi
+grep -q "^quickstart: (日本: query syntax error: .* at byte 0" "$tmp/err" ||
+    fail "syntax error message: $(cat "$tmp/err")"
+if "$build/examples/quickstart" "$tmp/ix" 日本 "$tmp/missing.txt" 2>"$tmp/err"; then
+    fail "a missing file was not reported"
+fi
+grep -qx "quickstart: $tmp/missing.txt: I/O error" "$tmp/err" || fail "I/O message: $(cat "$tmp/err")"
+
 # The excerpt in README.md is taken from the example: every line of it (but "...") is in it.
 sed -n '/^## The library in one example/,/^## /p' README.md | sed -n '/^```c$/,/^```$/p' |
     sed '1d;$d' | grep -v '^\.\.\.$' | sed 's/^ *//' >"$tmp/excerpt"
