@@ -286,9 +286,7 @@ static int check_segment(checker *c)
     if (!c->id_seen)
         return cf_fail(c->err, CJKFTS_ENOMEM, "out of memory");
     c->sum_postings = c->sum_text = 0;
-    int rc = check_crcs(c);
-    if (!rc)
-        rc = check_columns(c);
+    int rc = check_columns(c);
     if (!rc)
         rc = check_terms(c);
     if (!rc)
@@ -321,6 +319,10 @@ CJKFTS_API int cjkfts_index_check(cjkfts_index *ix, int flags)
     ix_snapshot *s = NULL;
     if (!rc)
         rc = ix_snapshot_open(ix->path, &s, &e);
+    for (uint32_t i = 0; !rc && i < s->nsegs; i++) { /* checksums of everything first */
+        c.g = s->segs[i];
+        rc = check_crcs(&c);
+    }
     for (uint32_t i = 0; !rc && i < s->nsegs; i++) {
         c.g = s->segs[i];
         rc = check_segment(&c);

@@ -385,8 +385,9 @@ int ix_seg_key_iter(const ix_segment *g, const uint8_t *prefix, size_t len, ix_t
     it->done = it->blk >= g->dict_nblocks;
     if (!it->done) {
         if (!block_open(g, it->blk, &it->r) || !read_block_header(&it->r, &it->left, &it->s)) {
+            uint64_t blk = it->blk;
             ix_term_iter_free(it);
-            return dict_corrupt(g, err, "bad block", (uint64_t)it->blk);
+            return dict_corrupt(g, err, "bad block", blk);
         }
     }
     *out = it;

@@ -596,10 +596,8 @@ int ix_postings_positions(ix_postings *p, const uint32_t **pos)
         return (int)p->pos_n;
     }
     uint32_t n = p->freqs[p->i];
-    if (n > (uint32_t)INT32_MAX)
-        return corrupt(p, "frequency too large"), p->rc;
-    if (grow_posbuf(p, n))
-        return p->rc;
+    if (n > (uint32_t)INT32_MAX || n > ix_seg_field_length(p->g, p->field, p->cur))
+        return corrupt(p, "frequency larger than the field"), p->rc;
     while (p->pdoc < p->i)
         p->pval += p->freqs[p->pdoc++];
     uint64_t v = p->pval;
@@ -608,6 +606,8 @@ int ix_postings_positions(ix_postings *p, const uint32_t **pos)
         uint32_t idx = (uint32_t)(v / IX_BLOCK);
         if (!seek_chunk(p, idx))
             return corrupt(p, "positions truncated"), p->rc;
+        if (j == p->poscap && grow_posbuf(p, j + 1)) /* grows with what was decoded */
+            return p->rc;
         acc = (j == 0 ? 0 : acc) + p->cvals[v % IX_BLOCK];
         if (acc > UINT32_MAX)
             return corrupt(p, "position out of range"), p->rc;
