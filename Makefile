@@ -3,7 +3,9 @@
 #   make            library and tools (installs missing Debian packages first)
 #   make run        index the bundled corpus/ and run a sample query
 #   make test       every cmocka test, plain and under ASan+UBSan, plus the CLI tests
-#   make bench      benchmarks on ../shared/corpus (long)
+#   make bench      benchmarks on ../shared/corpus (long), then bench-compare
+#   make bench-compare  cjkfts side by side with Lucene, Xapian, Groonga, SQLite FTS5 (long)
+#   make bench-deps     install those engines (Debian packages)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 
@@ -74,7 +76,8 @@ SONAME    := libcjkfts.so.$(SOMAJOR)
 GEN_HDRS  :=
 include $(wildcard lib/*/gen.mk)
 
-.PHONY: all lib tools tests test test-plain test-asan test-cli run bench fuzz clean install uninstall
+.PHONY: all lib tools tests test test-plain test-asan test-cli run bench fuzz clean install uninstall \
+        bench-deps bench-compare bench-compare-big
 all: lib tools
 
 lib: $(STATIC) $(SHARED)
@@ -152,6 +155,16 @@ test-cli: $(TOOLS)
 
 bench: $(BENCHES) $(TOOLS)
 	@sh bench/run.sh $(BUILD)
+	@$(MAKE) --no-print-directory bench-compare
+
+# Side by side with other engines (bench/peers/): missing engines are skipped with a note.
+include bench/peers/peers.mk
+bench-deps:
+	@sh tools/install-deps.sh $(PEER_DEB_PKGS)
+bench-compare: bench-peers
+	@sh bench/compare.sh $(BUILD)
+bench-compare-big: bench-peers
+	@sh bench/compare.sh --big $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
