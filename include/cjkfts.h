@@ -12,7 +12,7 @@
  *       cjkfts_writer *w;  cjkfts_writer_open(ix, &w);
  *       cjkfts_writer_add(w, &doc); ...; cjkfts_writer_commit(w); cjkfts_writer_close(w);
  *       cjkfts_reader *r;  cjkfts_reader_open(ix, &r);
- *       cjkfts_hits *h;    cjkfts_search_string(r, "日美同盟", NULL, &h);
+ *       cjkfts_hits *h;    cjkfts_search_string(r, "日美同盟", CJKFTS_MODE_AND, NULL, &h);
  *       ... cjkfts_hits_get(h, i) ...
  *       cjkfts_hits_free(h); cjkfts_reader_close(r); cjkfts_index_close(ix);
  *
@@ -312,8 +312,11 @@ CJKFTS_API uint64_t cjkfts_reader_doc_count(const cjkfts_reader *r);
 #define CJKFTS_MODE_AND 0 /* every term required (CJK runs as phrases); the default */
 #define CJKFTS_MODE_OR 1  /* ranked OR: every bigram/word optional, for natural questions */
 
-/* Parse a query (syntax in README.md, "Query syntax") and analyze its words with the index's
- * analyzer. CJKFTS_ESYNTAX on bad syntax, with the byte position in cjkfts_errmsg(r). */
+/* Parse a query (syntax in README.md, "Query syntax", and lib/search/SEARCH.md) and analyze
+ * its words with the index's analyzer. CJKFTS_ESYNTAX on bad syntax (or a query with no
+ * searchable terms), CJKFTS_ETOOBIG beyond the documented limits, with the byte position in
+ * cjkfts_errmsg(r). The query keeps its own copy of the analyzer and may be used with any
+ * reader of the same index. */
 CJKFTS_API int cjkfts_query_parse(cjkfts_reader *r, const char *text, size_t len, int mode,
                                   cjkfts_query **out);
 CJKFTS_API void cjkfts_query_free(cjkfts_query *q);
@@ -340,11 +343,14 @@ typedef struct cjkfts_hit {
     const char *explain; /* multi-line score breakdown; NULL unless asked for */
 } cjkfts_hit;
 
-/* Run a query. opts NULL = defaults. *out owns every string of its hits. */
+/* Run a query. opts NULL = defaults. *out owns every string of its hits. On failure *out is
+ * NULL (out of memory) or a failed hits handle that carries the message for cjkfts_errmsg()
+ * and must still be freed; the reader is not written to, so searches may share it. */
 CJKFTS_API int cjkfts_search(cjkfts_reader *r, const cjkfts_query *q,
                              const cjkfts_search_options *opts, cjkfts_hits **out);
 
-/* Parse text in the given mode and search: cjkfts_query_parse + cjkfts_search. */
+/* Parse text in the given mode and search: cjkfts_query_parse + cjkfts_search, except that
+ * a parse error is reported on the returned hits handle (as for cjkfts_search). */
 CJKFTS_API int cjkfts_search_string(cjkfts_reader *r, const char *text, int mode,
                                     const cjkfts_search_options *opts, cjkfts_hits **out);
 
