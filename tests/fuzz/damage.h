@@ -161,8 +161,8 @@ static const fz_file *fz_find(const fz_files *fs, const char *name)
     return NULL;
 }
 
-/* Recompute the damaged file's checksum (b is modified) and write its .seg with the new size
- * and checksum recorded in place of the old ones. */
+/* Recompute the damaged file's checksum in b (write b afterwards) and write its .seg with the
+ * new size and checksum recorded in place of the old ones. */
 static FZ_UNUSED void fz_fix_sums(const char *dir, const fz_files *fs, const fz_file *orig,
                                   fz_bytes *b)
 {

@@ -107,9 +107,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *r = data + i;
         fz_edit(&b, (size_t)r[0] | (size_t)r[1] << 8 | (size_t)r[2] << 16, r[3], r[4]);
     }
-    fz_write_file(work, orig->name, b.d, b.len);
     if (flags & 1)
         fz_fix_sums(work, &files, orig, &b);
+    fz_write_file(work, orig->name, b.d, b.len);
     free(b.d);
 
     cjkfts_index *ix = NULL;
