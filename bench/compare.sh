@@ -248,7 +248,7 @@ profile() { # profile TITLE COMMAND...
     title=$1; shift
     perf record -q -g -F 997 -o "$OUT/perf.data" -- "$@" > /dev/null 2>&1 || return 0
     { printf '\n%s (`perf record -g`, self time, top symbols):\n\n```\n' "$title"
-      perf report -i "$OUT/perf.data" --stdio --no-children --sort symbol --percent-limit 1.5 \
+      perf report -i "$OUT/perf.data" --stdio --no-children --sort dso,symbol --percent-limit 1.5 \
           -g none 2> /dev/null | grep '%' | head -n 15
       printf '```\n'; } >> "$PROF"
     rm -f "$OUT/perf.data" "$OUT/perf.data.old"
@@ -313,7 +313,7 @@ table() {
         for kc in $cols; do
             k=${kc%%:*}; v=$(get "$sec" "$e" "$k"); b=$(get "$sec" cjkfts "$k")
             if [ -z "$v" ]; then printf 'n/a|'
-            elif [ "$e" = cjkfts ] || [ -z "$b" ]; then printf '%s|' "$v"
+            elif [ "$e" = cjkfts ] || [ -z "$b" ] || [ "${k%_zero}" != "$k" ]; then printf '%s|' "$v"
             else printf '%s (%s×)|' "$v" "$(ratio "$v" "$b")"; fi
         done
         echo
