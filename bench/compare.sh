@@ -40,6 +40,7 @@ fi
 [ -x "$PEERS/peer-prep" ] || { echo "compare: run make bench-peers first" >&2; exit 1; }
 rm -rf "$OUT"
 mkdir -p "$OUT/data" "$OUT/raw" "$OUT/plot"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RES=$OUT/results.tsv
 NOTES=$OUT/notes.txt
 : > "$RES"
@@ -249,7 +250,7 @@ profile() { # profile TITLE COMMAND...
     perf record -q -g -F 997 -o "$OUT/perf.data" -- "$@" > /dev/null 2>&1 || return 0
     { printf '\n%s (`perf record -g`, self time, top symbols):\n\n```\n' "$title"
       perf report -i "$OUT/perf.data" --stdio --no-children --sort dso,symbol --percent-limit 1.5 \
-          -g none 2> /dev/null | grep '%' | head -n 15
+          -g none 2> /dev/null | grep '%' | sed 's/[ -]*$//' | head -n 15
       printf '```\n'; } >> "$PROF"
     rm -f "$OUT/perf.data" "$OUT/perf.data.old"
 }
@@ -332,6 +333,9 @@ REPORT=$OUT/RESULTS.md
          "$(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, $(uname -sr)"
     echo "- commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
     echo "- engines: $(for e in $avail; do printf '%s ' "$e"; done)"
+    echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end:"\
+         "$(cut -d' ' -f1-3 /proc/loadavg) (above the core count, other work shared the"\
+         "machine and every figure is slower and noisier than on an idle one)"
     echo
     echo "Every figure of another engine is followed by its ratio to cjkfts (engine / cjkfts):"
     echo "below 1× means fewer seconds, megabytes or milliseconds than cjkfts, or a lower score."
