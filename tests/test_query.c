@@ -117,6 +117,14 @@ static void test_plans_or_mode(void **state)
         {"\"美 日本\"", "\"美 日本\""},
         {"title:日美同盟", "OR(title:日美 title:美同 title:同盟)"},
         {"什么是\"速成\"和“仓颉”？", "OR(什么 么是 速成 和 仓颉)"},
+        /* questions are pasted text: unpaired quotes and parentheses are punctuation */
+        {"(日本", "日本"},
+        {"日本)", "日本"},
+        {"“吾无。\"这句", "OR(吾无 这句)"},
+        {"连合（UPADS)和", "OR(连合 upads 和)"},
+        {"(a (b) c", "OR(a b c)"},
+        {"a) (b", "OR(a b)"},
+        {"\"(a\" b)", "OR(a b)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         check_plan(an, CJKFTS_MODE_OR, cases[i][0], cases[i][1]);
@@ -167,8 +175,8 @@ static void test_syntax_errors(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         check_error(an, CJKFTS_MODE_AND, cases[i][0], strlen(cases[i][0]), CJKFTS_ESYNTAX,
                     cases[i][1]);
-    check_error(an, CJKFTS_MODE_OR, "(日本", 7, CJKFTS_ESYNTAX,
-                "unbalanced parenthesis: '(' at byte 0 is not closed");
+    check_error(an, CJKFTS_MODE_OR, "日本 OR", 9, CJKFTS_ESYNTAX,
+                "OR at byte 7 needs a term on each side");
     cjkfts_analyzer_close(an);
 }
 

@@ -487,11 +487,16 @@ static void test_pruning_equals_exhaustive(void **state)
     enum { NDOCS = 1500 };
     tdoc *docs = calloc(NDOCS, sizeof *docs);
     char ids[NDOCS][8];
+    static const char *dates[] = {"2023-05-01", "2024-01-31", "2024-06-15", NULL};
     for (size_t i = 0; i < NDOCS; i++) {
         snprintf(ids[i], sizeof ids[i], "%zu", i);
         docs[i].id = ids[i];
         docs[i].title = rnd(&r, 3) ? random_text(&r, 12) : NULL;
-        docs[i].body = random_text(&r, 300);
+        /* every 25th document repeats an earlier one: equal scores, ties by document order */
+        docs[i].body = i % 25 == 24 ? strdup(docs[i - 7].body) : random_text(&r, 300);
+        if (i % 25 == 24 && docs[i - 7].title)
+            docs[i].title = (free((char *)docs[i].title), strdup(docs[i - 7].title));
+        docs[i].date = dates[rnd(&r, 4)];
     }
     fixture f;
     fixture_open(&f, &mini_class, docs, NDOCS, 400);
@@ -504,9 +509,19 @@ static void test_pruning_equals_exhaustive(void **state)
     cjkfts_writer_close(w);
     fixture_reopen(&f);
     int pruned_inexact = 0;
-    for (int qn = 0; qn < 150; qn++) {
-        char *q = random_text(&r, 2 + qn % 25);
-        size_t k = 1 + rnd(&r, 20);
+    for (int qn = 0; qn < 200; qn++) {
+        char *words = random_text(&r, 2 + qn % 25), *w2 = random_text(&r, 3);
+        char q[2048];
+        switch (qn % 6) { /* plain questions, and clauses of other kinds among the bigrams */
+        case 1: snprintf(q, sizeof q, "%s \"%s\"", words, w2); break;
+        case 2: snprintf(q, sizeof q, "%s -%s", words, w2); break;
+        case 3: snprintf(q, sizeof q, "%s (%s AND %s) date:2024", words, w2, w2 + 3); break;
+        case 4: snprintf(q, sizeof q, "title:%s %s", w2, words); break;
+        default: snprintf(q, sizeof q, "%s", words);
+        }
+        free(words);
+        free(w2);
+        size_t k = qn % 10 == 9 ? 100 : 1 + rnd(&r, 20);
         compare_modes(&f, q, CJKFTS_MODE_OR, k);
         if (qn % 5 == 0)
             compare_modes(&f, q, CJKFTS_MODE_AND, k);
@@ -521,7 +536,6 @@ static void test_pruning_equals_exhaustive(void **state)
             pruned_inexact += !exact;
         }
         cjkfts_hits_free(h);
-        free(q);
     }
     assert_true(pruned_inexact > 0); /* pruning did skip documents */
     fixture_close(&f);
@@ -530,6 +544,35 @@ static void test_pruning_equals_exhaustive(void **state)
         free((char *)docs[i].body);
     }
     free(docs);
+}
+
+/* Every allocation failure gives CJKFTS_ENOMEM (with a failed hits handle) or success. */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_open(&f, &mini_class, corpus, 4, 2);
+    const char *queries[] = {"日美同盟 OR 盟", "日美关系 -基石 date:2024"};
+    int modes[] = {CJKFTS_MODE_AND, CJKFTS_MODE_OR};
+    cjkfts_search_options o;
+    cjkfts_search_options_init(&o);
+    o.explain = 1;
+    for (int qi = 0; qi < 2; qi++) {
+        int ok = 0;
+        for (long n = 0; n < 2000 && !ok; n++) {
+            cjkfts_hits *h = NULL;
+            cf_alloc_fail_after(n);
+            int rc = cjkfts_search_string(f.r, queries[qi], modes[qi], &o, &h);
+            cf_alloc_fail_after(-1);
+            if (rc == 0)
+                ok = 1;
+            else if (rc != CJKFTS_ENOMEM)
+                fail_msg("query %d after %ld allocations: %d %s", qi, n, rc, cjkfts_errmsg(h));
+            cjkfts_hits_free(h);
+        }
+        assert_true(ok);
+    }
+    fixture_close(&f);
 }
 
 int main(void)
@@ -544,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_hits_fields_paging_explain),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_pruning_equals_exhaustive),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

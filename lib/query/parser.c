@@ -281,6 +281,39 @@ static int parse_or(parser *p, int depth, qy_ast **out)
     return rc;
 }
 
+/* OR mode reads pasted questions: a quote without its partner and parentheses that do not
+ * pair up are punctuation. They become spaces in a copy of the text (same byte positions). */
+static const char *pair_up(const char *text, size_t len, qy_arena *arena)
+{
+    char *s = qy_arena_alloc(arena, len + 1);
+    size_t *open = s ? qy_arena_alloc(arena, (len + 1) * sizeof *open) : NULL;
+    if (!open)
+        return NULL;
+    memcpy(s, text, len);
+    size_t quotes = 0, last_quote = 0, depth = 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '"')
+            quotes++, last_quote = i;
+    if (quotes % 2)
+        s[last_quote] = ' ';
+    bool quoted = false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            quoted = !quoted;
+        else if (!quoted && s[i] == '(')
+            open[depth++] = i;
+        else if (!quoted && s[i] == ')') {
+            if (depth == 0)
+                s[i] = ' ';
+            else
+                depth--;
+        }
+    }
+    while (depth > 0)
+        s[open[--depth]] = ' ';
+    return s;
+}
+
 int qy_parse_ast(const char *text, size_t len, int mode, qy_arena *arena, qy_ast **out,
                  cf_err *err)
 {
@@ -289,6 +322,8 @@ int qy_parse_ast(const char *text, size_t len, int mode, qy_arena *arena, qy_ast
         return cf_fail(err, CJKFTS_ETOOBIG, "query is %zu bytes; the limit is %d", len,
                        QY_MAX_BYTES);
     parser p = {.arena = arena, .err = err, .implicit_or = mode == CJKFTS_MODE_OR};
+    if (mode == CJKFTS_MODE_OR && !(text = pair_up(text, len, arena)))
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory parsing the query");
     qy_lex_init(&p.lx, text, len);
     int rc = next_tok(&p);
     if (!rc)
