@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <pthread.h>
 #include <math.h>
 #include <unistd.h>
 
@@ -546,6 +547,66 @@ static void test_pruning_equals_exhaustive(void **state)
     free(docs);
 }
 
+/* ---- several threads searching one reader ----------------------------------------------- */
+
+static const char *thread_queries[] = {"同盟", "日美同盟", "盟", "日美关系 -基石", "title:安保 OR 天气",
+                                       "同盟 date:2024", "安保条约"};
+enum { N_TQ = sizeof thread_queries / sizeof thread_queries[0] };
+
+typedef struct thread_job {
+    cjkfts_reader *r;
+    char want[N_TQ][512];
+    int failures;
+} thread_job;
+
+/* The hits of a query as "id score snippet;..." */
+static void describe_hits(cjkfts_reader *r, int qi, char *out, size_t cap)
+{
+    cjkfts_hits *h = NULL;
+    int mode = qi == 3 ? CJKFTS_MODE_OR : CJKFTS_MODE_AND;
+    out[0] = 0;
+    if (cjkfts_search_string(r, thread_queries[qi], mode, NULL, &h) == 0)
+        for (size_t i = 0; i < cjkfts_hits_count(h); i++) {
+            const cjkfts_hit *x = cjkfts_hits_get(h, i);
+            size_t n = strlen(out);
+            snprintf(out + n, cap - n, "%s %.17g %s;", x->id, x->score, x->snippet);
+        }
+    cjkfts_hits_free(h);
+}
+
+static void *thread_main(void *arg)
+{
+    thread_job *j = arg;
+    char got[512];
+    for (int round = 0; round < 30; round++)
+        for (int qi = 0; qi < N_TQ; qi++) {
+            describe_hits(j->r, qi, got, sizeof got);
+            j->failures += strcmp(got, j->want[qi]) != 0;
+        }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_open(&f, &mini_class, corpus, 4, 2);
+    thread_job job = {f.r, {{0}}, 0};
+    for (int qi = 0; qi < N_TQ; qi++)
+        describe_hits(f.r, qi, job.want[qi], sizeof job.want[qi]);
+    thread_job jobs[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = job;
+        assert_int_equal(pthread_create(&t[i], NULL, thread_main, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(jobs[i].failures, 0);
+    }
+    fixture_close(&f);
+}
+
 /* Every allocation failure gives CJKFTS_ENOMEM (with a failed hits handle) or success. */
 static void test_alloc_failures(void **state)
 {
@@ -588,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_pruning_equals_exhaustive),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
