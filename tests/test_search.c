@@ -413,6 +413,40 @@ static void test_errors(void **state)
     fixture_close(&f);
 }
 
+static void test_empty_index_and_k0(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_open(&f, &mini_class, NULL, 0, 1);
+    cjkfts_hits *h = search(&f, "日美同盟", CJKFTS_MODE_AND, NULL);
+    int exact = 0;
+    assert_int_equal(cjkfts_hits_count(h), 0);
+    assert_int_equal(cjkfts_hits_total(h, &exact), 0);
+    assert_int_equal(exact, 1);
+    assert_null(cjkfts_hits_get(h, 0));
+    cjkfts_hits_free(h);
+    h = search(&f, "date:2024", CJKFTS_MODE_OR, NULL);
+    assert_int_equal(cjkfts_hits_count(h), 0);
+    cjkfts_hits_free(h);
+    fixture_close(&f);
+    fixture_open(&f, &mini_class, corpus, 4, 4);
+    cjkfts_search_options o;
+    cjkfts_search_options_init(&o);
+    o.k = 0;
+    h = search(&f, "同盟", CJKFTS_MODE_OR, &o);
+    assert_int_equal(cjkfts_hits_count(h), 0);
+    assert_int_equal(cjkfts_hits_total(h, &exact), 3);
+    assert_int_equal(exact, 1);
+    cjkfts_hits_free(h);
+    o.k = 2;
+    o.offset = 5; /* past the end */
+    h = search(&f, "同盟", CJKFTS_MODE_AND, &o);
+    assert_int_equal(cjkfts_hits_count(h), 0);
+    assert_int_equal(cjkfts_hits_total(h, NULL), 3);
+    cjkfts_hits_free(h);
+    fixture_close(&f);
+}
+
 /* ---- pruning equals exhaustive scoring ---------------------------------------------------- */
 
 typedef struct rng {
@@ -647,6 +681,7 @@ int main(void)
         cmocka_unit_test(test_deleted_documents),
         cmocka_unit_test(test_hits_fields_paging_explain),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_empty_index_and_k0),
         cmocka_unit_test(test_pruning_equals_exhaustive),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_threads),
