@@ -298,6 +298,8 @@ static void test_or_mode(void **state)
     cjkfts_hits_free(h);
     check_ids(&f, "日美关系 -基石", CJKFTS_MODE_OR, "b");
     check_ids(&f, "天气很好 date:2024", CJKFTS_MODE_OR, "");
+    check_ids(&f, "date:2024 AND -基石", CJKFTS_MODE_OR, "b");
+    check_ids(&f, "date:2024", CJKFTS_MODE_OR, "a b");
     fixture_close(&f);
 }
 
@@ -581,6 +583,41 @@ static void test_pruning_equals_exhaustive(void **state)
     free(docs);
 }
 
+/* Random strings of syntax pieces: every one either fails to parse with ESYNTAX/ETOOBIG or
+ * searches without error, pruned and exhaustive giving the same hits. */
+static void test_random_syntax(void **state)
+{
+    (void)state;
+    static const char *pieces[] = {"日美", "同盟", "美", "安保条约", "天气", "\"", "(", ")",
+                                   " OR ", " AND ", " NOT ", "-", "title:", "body:",
+                                   "date:2024", "date:..2023", "、", " ", "a", "基石", "盟是"};
+    enum { NP = sizeof pieces / sizeof pieces[0] };
+    fixture f;
+    fixture_open(&f, &mini_class, corpus, 4, 2);
+    rng r = {99};
+    int parsed = 0;
+    for (int n = 0; n < 3000; n++) {
+        char q[512] = "";
+        int len = 1 + (int)rnd(&r, 10);
+        for (int i = 0; i < len; i++)
+            strcat(q, pieces[rnd(&r, NP)]);
+        for (int mode = 0; mode < 2; mode++) {
+            cjkfts_query *query = NULL;
+            int rc = cjkfts_query_parse(f.r, q, CJKFTS_NTS, mode, &query);
+            if (rc) {
+                if (rc != CJKFTS_ESYNTAX && rc != CJKFTS_ETOOBIG)
+                    fail_msg("[%s] mode %d: %d %s", q, mode, rc, cjkfts_errmsg(f.r));
+                continue;
+            }
+            parsed++;
+            cjkfts_query_free(query);
+            compare_modes(&f, q, mode, 3);
+        }
+    }
+    assert_true(parsed > 1000);
+    fixture_close(&f);
+}
+
 /* ---- several threads searching one reader ----------------------------------------------- */
 
 static const char *thread_queries[] = {"同盟", "日美同盟", "盟", "日美关系 -基石", "title:安保 OR 天气",
@@ -685,6 +722,7 @@ int main(void)
         cmocka_unit_test(test_pruning_equals_exhaustive),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_random_syntax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
