@@ -6,7 +6,8 @@
 #   make bench      benchmarks on ../shared/corpus (long), then bench-compare
 #   make bench-compare  cjkfts side by side with Lucene, Xapian, Groonga, SQLite FTS5 (long)
 #   make bench-deps     install those engines (Debian packages)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (see the installation block near the end)
+#   make uninstall
 #   make clean
 
 VERSION  := 0.1.0
@@ -117,12 +118,27 @@ $(BUILD)/bin/%: $(BUILD)/tools/%.o $(TOOL_COMMON_OBJ) $(STATIC)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_COMMON_SRC) $(STATIC) $(CONFIG)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -o $@ $< $(TEST_COMMON_SRC) $(STATIC) $(TEST_LIBS) $(LIB_LIBS)
+	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) $(TEST_TOOL_CFLAGS) -o $@ $< $(TEST_COMMON_SRC) \
+	    $(TEST_TOOL_OBJ) $(STATIC) $(TEST_LIBS) $(TEST_TOOL_LIBS) $(LIB_LIBS)
 
 $(BUILD)/asan/tests/%: tests/%.c $(TEST_COMMON_SRC) $(ASAN_LIB) $(CONFIG)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(SANITIZE) $(TEST_CFLAGS) -o $@ $< $(TEST_COMMON_SRC) $(ASAN_LIB) \
-	    $(TEST_LIBS) $(LIB_LIBS)
+	$(CC) $(CFLAGS_ALL) $(SANITIZE) $(TEST_CFLAGS) $(TEST_TOOL_CFLAGS) -o $@ $< \
+	    $(TEST_COMMON_SRC) $(TEST_TOOL_OBJ) $(ASAN_LIB) $(TEST_LIBS) $(TEST_TOOL_LIBS) $(LIB_LIBS)
+
+# Tests of the tools' shared code (tests/test_input.c, tests/test_tools_*.c) also link the
+# tools' common objects (instrumented ones under ASan) and the tools' libraries.
+TOOL_TESTS := $(filter tests/test_input.c tests/test_tools_%.c,$(TEST_SRC))
+TOOL_TESTS_PLAIN := $(TOOL_TESTS:tests/%.c=$(BUILD)/tests/%)
+TOOL_TESTS_ASAN := $(TOOL_TESTS:tests/%.c=$(BUILD)/asan/tests/%)
+TOOL_COMMON_ASAN_OBJ := $(TOOL_COMMON_SRC:%.c=$(BUILD)/asan/%.o)
+$(TOOL_COMMON_ASAN_OBJ): CFLAGS_ALL += $(TOOLS_CFLAGS)
+$(TOOL_TESTS_PLAIN): $(TOOL_COMMON_OBJ)
+$(TOOL_TESTS_PLAIN): TEST_TOOL_OBJ = $(TOOL_COMMON_OBJ)
+$(TOOL_TESTS_ASAN): $(TOOL_COMMON_ASAN_OBJ)
+$(TOOL_TESTS_ASAN): TEST_TOOL_OBJ = $(TOOL_COMMON_ASAN_OBJ)
+$(TOOL_TESTS_PLAIN) $(TOOL_TESTS_ASAN): TEST_TOOL_CFLAGS = -Itools $(TOOLS_CFLAGS)
+$(TOOL_TESTS_PLAIN) $(TOOL_TESTS_ASAN): TEST_TOOL_LIBS = $(TOOLS_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(STATIC) $(CONFIG)
 	@mkdir -p $(@D)
@@ -169,20 +185,102 @@ bench-compare-big: bench-peers
 clean:
 	rm -rf $(BUILD)
 
-# ---------------------------------------------------------------------------------------------
-install: lib tools
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/cjkfts.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libcjkfts.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
-	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libcjkfts.so
-	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+# =============================================================================================
+# Installation, pkg-config, man pages, the example program and the SQLite FTS5 extension.
+#
+#   make install     PREFIX=/usr/local DESTDIR= (also LIBDIR, INCLUDEDIR, BINDIR, MANDIR)
+#   make uninstall   the same variables; removes exactly what install put there
+#   make pc          $(BUILD)/cjkfts.pc for the current PREFIX (install writes its own)
+#   make example     $(BUILD)/examples/quickstart, the API in one program
+#   make sqlite-ext  $(BUILD)/cjkfts_sqlite.so, the FTS5 tokenizer "cjkfts" for SQLite
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SQLITEEXTDIR ?= $(LIBDIR)/sqlite3
+
+# The .pc file: paths under PREFIX are written relative to ${prefix} so that
+# `pkg-config --define-prefix` works on a relocated tree.
+PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' \
+	-e 's|@LIBDIR@|$(patsubst $(PREFIX)%,$${prefix}%,$(LIBDIR))|g' \
+	-e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))|g' \
+	-e 's|@VERSION@|$(VERSION)|g' -e 's|@REQUIRES_PRIVATE@|$(PC_LIB)|g' \
+	-e 's|@LIBS_PRIVATE@|-lstemmer -lm -lpthread|g'
+
+MAN1      := $(wildcard man/*.1)
+MAN3      := $(wildcard man/*.3)
+EXAMPLES  := $(BUILD)/examples/quickstart
+
+# The SQLite extension needs the sqlite3 headers; the CLI test needs the sqlite3 shell.
+EXT_PKGS   := sqlite3 libsqlite3-dev
+EXT_DEPS   := $(BUILD)/.ext-deps
+SQLITE_EXT := $(BUILD)/cjkfts_sqlite.so
+SQLITE_OBJ := $(BUILD)/ext/sqlite/cjkfts_sqlite.o
+
+.PHONY: pc example sqlite-ext
+all: $(EXAMPLES) $(SQLITE_EXT)
+pc: $(BUILD)/cjkfts.pc
+example: $(EXAMPLES)
+sqlite-ext: $(SQLITE_EXT)
+
+$(BUILD)/cjkfts.pc: cjkfts.pc.in Makefile FORCE
+	@mkdir -p $(@D)
+	@$(PC_SUBST) $< > $@.tmp && mv $@.tmp $@
+FORCE:
+
+.SECONDARY: $(EXAMPLES:=.o)
+$(BUILD)/examples/%: $(BUILD)/examples/%.o $(STATIC)
+	$(CC) $(OPT) -o $@ $< $(STATIC) $(LIB_LIBS) $(LDFLAGS)
+
+$(EXT_DEPS): tools/install-deps.sh Makefile
+	@mkdir -p $(@D)
+	@sh tools/install-deps.sh $(EXT_PKGS)
+	@touch $@
+
+$(SQLITE_OBJ): | $(EXT_DEPS)
+# A self-contained module: libcjkfts is linked in statically and its symbols stay hidden, so
+# only the sqlite3_*_init entry points are exported.
+$(SQLITE_EXT): $(SQLITE_OBJ) $(STATIC)
+	$(CC) -shared -Wl,--no-undefined -Wl,--exclude-libs,ALL -o $@ $(SQLITE_OBJ) $(STATIC) \
+	    $(LIB_LIBS) $(LDFLAGS)
+
+# The extension's unit test compiles the extension source against libsqlite3 directly.
+SQLITE_TESTS := $(BUILD)/tests/test_sqlite_ext $(BUILD)/asan/tests/test_sqlite_ext
+$(SQLITE_TESTS): ext/sqlite/cjkfts_sqlite.c | $(EXT_DEPS)
+$(SQLITE_TESTS): TEST_LIBS += -lsqlite3
+
+# The CLI tests install into a temporary DESTDIR, build the example against it and load the
+# extension into the sqlite3 shell: everything they use is built first.
+test-cli: $(SHARED) $(EXAMPLES) $(SQLITE_EXT)
+
+install: lib tools $(SQLITE_EXT)
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(SQLITEEXTDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	install -m 644 include/cjkfts.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
+	ln -sf libcjkfts.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libcjkfts.so
+	$(PC_SUBST) cjkfts.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/cjkfts.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/cjkfts.pc
+	$(if $(TOOLS),install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/)
+	install -m 755 $(SQLITE_EXT) $(DESTDIR)$(SQLITEEXTDIR)/
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/include/cjkfts.h $(DESTDIR)$(PREFIX)/lib/libcjkfts.a \
-	      $(DESTDIR)$(PREFIX)/lib/libcjkfts.so $(DESTDIR)$(PREFIX)/lib/$(SONAME) \
-	      $(DESTDIR)$(PREFIX)/lib/libcjkfts.so.$(VERSION) \
-	      $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(TOOLS)))
+	rm -f $(DESTDIR)$(INCLUDEDIR)/cjkfts.h $(DESTDIR)$(LIBDIR)/libcjkfts.a \
+	      $(DESTDIR)$(LIBDIR)/libcjkfts.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libcjkfts.so.$(VERSION) $(DESTDIR)$(PKGCONFIGDIR)/cjkfts.pc \
+	      $(DESTDIR)$(SQLITEEXTDIR)/$(notdir $(SQLITE_EXT)) \
+	      $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOLS))) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)))
+	@rmdir $(DESTDIR)$(SQLITEEXTDIR) 2>/dev/null || true
 
--include $(LIB_OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d)
+-include $(SQLITE_OBJ:.o=.d) $(EXAMPLES:%=%.d)
+# ============================================================================== (end of block)
+
+-include $(LIB_OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) $(TOOL_COMMON_ASAN_OBJ:.o=.d)

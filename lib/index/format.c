@@ -119,7 +119,7 @@ int ix_out_finish(ix_out *o, ix_file_sum *sum, cf_err *err)
         sum->size = o->pos + 4;
         sum->crc = crc;
     }
-    if (fsync(o->fd) != 0) {
+    if (cf_fsync(o->fd) != 0) {
         rc = cf_fail(err, CJKFTS_EIO, "fsync %s: %s", o->path, strerror(errno));
         ix_out_abort(o);
         return rc;

@@ -133,7 +133,7 @@ int ix_manifest_write(const char *dir, const ix_manifest *m, cf_err *err)
         rc = cf_fail(err, CJKFTS_ENOMEM, "out of memory");
     if (!rc)
         rc = cf_file_write_sync(tmp, b.data, b.len, err);
-    if (!rc && rename(tmp, path) != 0)
+    if (!rc && cf_rename(tmp, path) != 0)
         rc = cf_fail(err, CJKFTS_EIO, "rename %s: %s", tmp, strerror(errno));
     if (!rc)
         rc = cf_fsync_dir(dir, err);

@@ -1,12 +1,46 @@
 /* file.c: whole-file reads, durable writes, directory fsync and read-only mappings. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
+
+/* < 0: never fail. >= 0: write/fsync/rename calls left before every one fails. Tests only. */
+static _Atomic long io_countdown = -1;
+
+void cf_io_fail_after(long countdown)
+{
+    atomic_store(&io_countdown, countdown);
+}
+
+/* True when the next I/O call may proceed; otherwise errno is set to e. */
+static bool io_allowed(int e)
+{
+    long c = atomic_load(&io_countdown);
+    if (c < 0)
+        return true;
+    while (c > 0) {
+        if (atomic_compare_exchange_weak(&io_countdown, &c, c - 1))
+            return true;
+    }
+    errno = e;
+    return false;
+}
+
+int cf_fsync(int fd)
+{
+    return io_allowed(EIO) ? fsync(fd) : -1;
+}
+
+int cf_rename(const char *from, const char *to)
+{
+    return io_allowed(EIO) ? rename(from, to) : -1;
+}
 
 int cf_file_read(const char *path, cf_buf *out, cf_err *err)
 {
@@ -44,7 +78,8 @@ int cf_write_all(int fd, const void *p, size_t n, cf_err *err, const char *path)
 {
     const uint8_t *b = p;
     while (n > 0) {
-        ssize_t w = write(fd, b, n > (1u << 30) ? (1u << 30) : n);
+        size_t chunk = n > (1u << 30) ? (1u << 30) : n;
+        ssize_t w = io_allowed(ENOSPC) ? write(fd, b, chunk) : -1;
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -62,7 +97,7 @@ int cf_file_write_sync(const char *path, const void *p, size_t n, cf_err *err)
     if (fd < 0)
         return cf_fail(err, CJKFTS_EIO, "create %s: %s", path, strerror(errno));
     int rc = cf_write_all(fd, p, n, err, path);
-    if (rc == 0 && fsync(fd) != 0)
+    if (rc == 0 && cf_fsync(fd) != 0)
         rc = cf_fail(err, CJKFTS_EIO, "fsync %s: %s", path, strerror(errno));
     if (close(fd) != 0 && rc == 0)
         rc = cf_fail(err, CJKFTS_EIO, "close %s: %s", path, strerror(errno));
@@ -75,7 +110,7 @@ int cf_fsync_dir(const char *dir, cf_err *err)
     if (fd < 0)
         return cf_fail(err, CJKFTS_EIO, "open directory %s: %s", dir, strerror(errno));
     int rc = 0;
-    if (fsync(fd) != 0 && errno != EINVAL)
+    if (cf_fsync(fd) != 0 && errno != EINVAL)
         rc = cf_fail(err, CJKFTS_EIO, "fsync directory %s: %s", dir, strerror(errno));
     close(fd);
     return rc;

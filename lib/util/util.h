@@ -122,6 +122,14 @@ typedef struct cf_map {
     const uint8_t *data;
     size_t len;
 } cf_map;
+/* fsync and rename through the I/O test hook: -1 with errno set on failure, as the calls. */
+CF_HIDDEN int cf_fsync(int fd);
+CF_HIDDEN int cf_rename(const char *from, const char *to);
+/* Test hook: after `countdown` more successful write, fsync or rename calls (cf_write_all,
+ * cf_fsync, cf_rename and the helpers built on them), every such call fails with EIO (writes
+ * with ENOSPC) until reset with a negative countdown. Process-wide; for tests only. */
+CF_HIDDEN void cf_io_fail_after(long countdown);
+
 /* Map a file read-only (an empty file maps to data NULL, len 0). */
 CF_HIDDEN int cf_map_open(const char *path, cf_map *m, cf_err *err);
 CF_HIDDEN void cf_map_close(cf_map *m);
