@@ -19,14 +19,22 @@
 #define NLEVELS 8
 static const uint32_t level_size[NLEVELS] = {16, 32, 64, 128, 256, 512, 1024, 2048};
 
+#define INLINE_KEY 12
+
+/* 64 bytes, the hot fields of one term; the array is 64-byte aligned. */
 typedef struct bterm {
-    uint32_t hash, key, key_len;
-    uint32_t doc_cur, doc_end, doc_start; /* doc stream: write address, end of slice data */
-    uint32_t pos_cur, pos_end, pos_start;
-    uint32_t last_doc, freq, last_pos, doc_freq, prev_doc; /* prev_doc: last one in the stream */
-    uint64_t total;
+    uint32_t key_len;
+    union {
+        uint8_t inl[INLINE_KEY]; /* key_len <= INLINE_KEY */
+        uint32_t addr;          /* longer keys live in the pool */
+    } key;
+    uint32_t last_doc, freq, last_pos, doc_freq, prev_doc, total; /* prev_doc: last streamed */
+    uint32_t doc_cur, pos_cur, doc_start, pos_start; /* stream write and start addresses */
+    uint16_t doc_left, pos_left;                     /* bytes left in the current slices */
     uint8_t doc_level, pos_level;
 } bterm;
+
+_Static_assert(sizeof(bterm) == 64, "bterm is one cache line");
 
 typedef struct bdoc {
     uint32_t len[IX_NFIELDS];
@@ -38,9 +46,10 @@ struct ix_buffer {
     uint8_t *owned; /* 1 where pages[i] is the start of its own allocation */
     uint32_t npages, pagecap, npages_used;
     uint32_t top; /* bytes used in the current page */
-    bterm *terms;
+    void *terms_raw;
+    bterm *terms; /* terms_raw rounded up to 64 bytes */
     uint32_t nterms, termcap;
-    uint32_t *slots; /* term index + 1, 0 = empty */
+    uint64_t *slots; /* hash << 32 | term index + 1; 0 = empty */
     uint32_t nslots;
     bdoc *docs;
     uint8_t *live;
@@ -113,49 +122,57 @@ static int pool_alloc(ix_buffer *b, uint32_t n, uint32_t *addr)
     return 0;
 }
 
-/* Append one byte to a stream, chaining a new slice when the current one is full. */
-static inline int stream_put(ix_buffer *b, uint32_t *cur, uint32_t *end, uint8_t *level,
+/* Append one byte to a stream, chaining a new slice when the current one is full (the 4
+ * bytes after a slice's data hold the next slice's address). */
+static inline int stream_put(ix_buffer *b, uint32_t *cur, uint16_t *left, uint8_t *level,
                              uint8_t byte)
 {
-    if (*cur == *end) {
+    if (*left == 0) {
         uint8_t lv = *level + 1 < NLEVELS ? *level + 1 : *level;
         uint32_t addr;
         int rc = pool_alloc(b, level_size[lv], &addr);
         if (rc)
             return rc;
-        cf_put_u32le(at(b, *end), addr);
+        cf_put_u32le(at(b, *cur), addr);
         *cur = addr;
-        *end = addr + level_size[lv] - 4;
+        *left = (uint16_t)(level_size[lv] - 4);
         *level = lv;
     }
     *at(b, (*cur)++) = byte;
+    (*left)--;
     return 0;
 }
 
-static int stream_varint(ix_buffer *b, uint32_t *cur, uint32_t *end, uint8_t *level, uint64_t v)
+static inline int stream_varint(ix_buffer *b, uint32_t *cur, uint16_t *left, uint8_t *level,
+                                uint32_t v)
 {
+    if (v < 0x80 && *left > 0) { /* the common case */
+        *at(b, (*cur)++) = (uint8_t)v;
+        (*left)--;
+        return 0;
+    }
     while (v >= 0x80) {
-        int rc = stream_put(b, cur, end, level, (uint8_t)(v | 0x80));
+        int rc = stream_put(b, cur, left, level, (uint8_t)(v | 0x80));
         if (rc)
             return rc;
         v >>= 7;
     }
-    return stream_put(b, cur, end, level, (uint8_t)v);
+    return stream_put(b, cur, left, level, (uint8_t)v);
 }
 
-static int stream_new(ix_buffer *b, uint32_t *start, uint32_t *cur, uint32_t *end,
+static int stream_new(ix_buffer *b, uint32_t *start, uint32_t *cur, uint16_t *left,
                       uint8_t *level)
 {
     int rc = pool_alloc(b, level_size[0], start);
     *cur = *start;
-    *end = *start + level_size[0] - 4;
+    *left = (uint16_t)(level_size[0] - 4);
     *level = 0;
     return rc;
 }
 
 typedef struct stream_rd {
     const ix_buffer *b;
-    uint32_t cur, end;
+    uint32_t cur, left;
     uint8_t level;
 } stream_rd;
 
@@ -163,28 +180,28 @@ static void stream_rd_init(stream_rd *r, const ix_buffer *b, uint32_t start)
 {
     r->b = b;
     r->cur = start;
-    r->end = start + level_size[0] - 4;
+    r->left = level_size[0] - 4;
     r->level = 0;
 }
 
 static inline uint8_t stream_get(stream_rd *r)
 {
-    if (r->cur == r->end) {
-        uint32_t next = cf_get_u32le(at(r->b, r->end));
+    if (r->left == 0) {
+        r->cur = cf_get_u32le(at(r->b, r->cur));
         r->level = r->level + 1 < NLEVELS ? r->level + 1 : r->level;
-        r->cur = next;
-        r->end = next + level_size[r->level] - 4;
+        r->left = level_size[r->level] - 4;
     }
+    r->left--;
     return *at(r->b, r->cur++);
 }
 
-static uint64_t stream_get_varint(stream_rd *r)
+static uint32_t stream_get_varint(stream_rd *r)
 {
-    uint64_t v = 0;
+    uint32_t v = 0;
     for (unsigned shift = 0;; shift += 7) {
         uint8_t c = stream_get(r);
-        v |= (uint64_t)(c & 0x7f) << shift;
-        if (!(c & 0x80))
+        v |= (uint32_t)(c & 0x7f) << shift;
+        if (!(c & 0x80) || shift >= 28)
             return v;
     }
 }
@@ -216,7 +233,7 @@ void ix_buffer_free(ix_buffer *b)
             cf_free(b->pages[i]);
     cf_free(b->pages);
     cf_free(b->owned);
-    cf_free(b->terms);
+    cf_free(b->terms_raw);
     cf_free(b->slots);
     cf_free(b->docs);
     cf_free(b->live);
@@ -226,7 +243,8 @@ void ix_buffer_free(ix_buffer *b)
 size_t ix_buffer_mem(const ix_buffer *b)
 {
     return (size_t)b->npages * PAGE_SIZE + (size_t)b->termcap * sizeof(bterm) +
-           (size_t)b->nslots * 4 + (size_t)b->doccap * (sizeof(bdoc) + 1) + sizeof *b;
+           (size_t)b->nslots * sizeof *b->slots + (size_t)b->doccap * (sizeof(bdoc) + 1) +
+           sizeof *b;
 }
 
 uint32_t ix_buffer_docs(const ix_buffer *b)
@@ -247,17 +265,44 @@ void ix_buffer_delete(ix_buffer *b, uint32_t doc)
 
 /* ---- term hash ---------------------------------------------------------------------------- */
 
-static uint32_t key_hash(int field, const char *term, size_t len)
+static inline uint64_t mix64(uint64_t x)
 {
-    uint64_t h = cf_hash64(term, len) ^ ((uint64_t)(field + 1) * 0x9e3779b97f4a7c15ull);
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ull;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ull;
+    return x ^ x >> 32;
+}
+
+/* Short terms (most CJK bigrams are 6 bytes) are hashed inline from two 8-byte words; longer
+ * ones with xxHash. */
+uint32_t ix_term_hash(int field, const char *term, size_t len)
+{
+    uint64_t h;
+    if (len <= 16) {
+        uint8_t w[16] = {0};
+        memcpy(w, term, len);
+        uint64_t a, c;
+        memcpy(&a, w, 8);
+        memcpy(&c, w + 8, 8);
+        h = mix64(a ^ mix64(c ^ ((uint64_t)len << 8 | (uint64_t)field)));
+    } else {
+        h = cf_hash64(term, len) ^ ((uint64_t)(field + 1) * 0x9e3779b97f4a7c15ull);
+    }
     return (uint32_t)(h ^ h >> 32);
 }
 
-static bool key_eq(const ix_buffer *b, const bterm *t, int field, const char *term, size_t len)
+static inline const uint8_t *key_of(const ix_buffer *b, const bterm *t)
+{
+    return t->key_len <= INLINE_KEY ? t->key.inl : at(b, t->key.addr);
+}
+
+static inline bool key_eq(const ix_buffer *b, const bterm *t, int field, const char *term,
+                          size_t len)
 {
     if (t->key_len != len + 1)
         return false;
-    const uint8_t *k = at(b, t->key);
+    const uint8_t *k = key_of(b, t);
     return k[0] == field && memcmp(k + 1, term, len) == 0;
 }
 
@@ -266,14 +311,17 @@ static int grow_slots(ix_buffer *b)
     uint32_t n = b->nslots ? b->nslots * 2 : 1024;
     if (n == 0)
         return CJKFTS_ETOOBIG;
-    uint32_t *s = cf_calloc(n, sizeof *s);
+    uint64_t *s = cf_calloc(n, sizeof *s);
     if (!s)
         return CJKFTS_ENOMEM;
-    for (uint32_t i = 0; i < b->nterms; i++) {
-        uint32_t j = b->terms[i].hash & (n - 1);
+    for (uint32_t i = 0; i < b->nslots; i++) {
+        uint64_t v = b->slots[i];
+        if (!v)
+            continue;
+        uint32_t j = (uint32_t)(v >> 32) & (n - 1);
         while (s[j])
             j = (j + 1) & (n - 1);
-        s[j] = i + 1;
+        s[j] = v;
     }
     cf_free(b->slots);
     b->slots = s;
@@ -282,18 +330,20 @@ static int grow_slots(ix_buffer *b)
 }
 
 /* Find a term; *slot gets the slot where it is or where it would go. */
-static bterm *find_term(const ix_buffer *b, int field, const char *term, size_t len,
-                        uint32_t h, uint32_t *slot)
+static inline bterm *find_term(const ix_buffer *b, int field, const char *term, size_t len,
+                               uint32_t h, uint32_t *slot)
 {
     uint32_t mask = b->nslots - 1, j = h & mask;
     for (;;) {
-        uint32_t s = b->slots[j];
+        uint64_t s = b->slots[j];
         if (!s)
             break;
-        bterm *t = &b->terms[s - 1];
-        if (t->hash == h && key_eq(b, t, field, term, len)) {
-            *slot = j;
-            return t;
+        if ((uint32_t)(s >> 32) == h) {
+            bterm *t = &b->terms[(uint32_t)s - 1];
+            if (key_eq(b, t, field, term, len)) {
+                *slot = j;
+                return t;
+            }
         }
         j = (j + 1) & mask;
     }
@@ -301,35 +351,48 @@ static bterm *find_term(const ix_buffer *b, int field, const char *term, size_t 
     return NULL;
 }
 
+static int grow_terms(ix_buffer *b)
+{
+    uint32_t cap = b->termcap ? b->termcap * 2 : 1024;
+    size_t old_off = (size_t)((uint8_t *)b->terms - (uint8_t *)b->terms_raw);
+    uint8_t *raw = cf_realloc(b->terms_raw, (size_t)cap * sizeof(bterm) + 64);
+    if (!raw)
+        return CJKFTS_ENOMEM;
+    size_t off = (64 - ((uintptr_t)raw & 63)) & 63;
+    if (b->terms_raw && off != old_off)
+        memmove(raw + off, raw + old_off, (size_t)b->nterms * sizeof(bterm));
+    b->terms_raw = raw;
+    b->terms = (bterm *)(void *)(raw + off);
+    b->termcap = cap;
+    return 0;
+}
+
 static int new_term(ix_buffer *b, int field, const char *term, size_t len, uint32_t h,
                     uint32_t slot, bterm **out)
 {
     if (len + 1 > UINT32_MAX / 2)
         return CJKFTS_ETOOBIG;
-    if (b->nterms == b->termcap) {
-        uint32_t cap = b->termcap ? b->termcap * 2 : 1024;
-        bterm *t = cf_realloc(b->terms, (size_t)cap * sizeof *t);
-        if (!t)
-            return CJKFTS_ENOMEM;
-        b->terms = t;
-        b->termcap = cap;
-    }
-    bterm *t = &b->terms[b->nterms];
-    memset(t, 0, sizeof *t);
-    t->hash = h;
-    t->key_len = (uint32_t)len + 1;
-    int rc = pool_alloc(b, t->key_len, &t->key);
-    if (!rc)
-        rc = stream_new(b, &t->doc_start, &t->doc_cur, &t->doc_end, &t->doc_level);
-    if (!rc && field < IX_NFIELDS)
-        rc = stream_new(b, &t->pos_start, &t->pos_cur, &t->pos_end, &t->pos_level);
+    int rc = b->nterms == b->termcap ? grow_terms(b) : 0;
     if (rc)
         return rc;
-    uint8_t *k = at(b, t->key);
+    bterm *t = &b->terms[b->nterms];
+    memset(t, 0, sizeof *t);
+    t->key_len = (uint32_t)len + 1;
+    uint8_t *k = t->key.inl;
+    if (t->key_len > INLINE_KEY) {
+        if ((rc = pool_alloc(b, t->key_len, &t->key.addr)))
+            return rc;
+        k = at(b, t->key.addr);
+    }
     k[0] = (uint8_t)field;
     memcpy(k + 1, term, len);
+    rc = stream_new(b, &t->doc_start, &t->doc_cur, &t->doc_left, &t->doc_level);
+    if (!rc && field < IX_NFIELDS)
+        rc = stream_new(b, &t->pos_start, &t->pos_cur, &t->pos_left, &t->pos_level);
+    if (rc)
+        return rc;
     t->last_doc = UINT32_MAX;
-    b->slots[slot] = ++b->nterms;
+    b->slots[slot] = (uint64_t)h << 32 | ++b->nterms;
     *out = t;
     return 0;
 }
@@ -360,15 +423,16 @@ int ix_buffer_begin_doc(ix_buffer *b, uint32_t *doc)
     return 0;
 }
 
-/* Record one occurrence of term in field of the current document. */
-int ix_buffer_token(ix_buffer *b, int field, const char *term, size_t len, uint32_t pos)
+/* Record one occurrence of a term (hash h) in field of the current document. */
+static int add_occurrence(ix_buffer *b, int field, const char *term, size_t len, uint32_t h,
+                          uint32_t pos)
 {
     if (b->nterms >= b->nslots / 2) {
         int rc = grow_slots(b);
         if (rc)
             return rc;
     }
-    uint32_t h = key_hash(field, term, len), slot;
+    uint32_t slot;
     bterm *t = find_term(b, field, term, len, h, &slot);
     int rc = 0;
     if (!t && (rc = new_term(b, field, term, len, h, slot, &t)))
@@ -377,12 +441,17 @@ int ix_buffer_token(ix_buffer *b, int field, const char *term, size_t len, uint3
     if (t->last_doc != doc) {
         if (t->last_doc != UINT32_MAX) { /* move the finished document into the stream */
             uint32_t delta = t->last_doc - t->prev_doc;
-            rc = stream_varint(b, &t->doc_cur, &t->doc_end, &t->doc_level,
-                               (uint64_t)delta << 1 | (t->freq == 1));
-            if (!rc && t->freq != 1)
-                rc = stream_varint(b, &t->doc_cur, &t->doc_end, &t->doc_level, t->freq);
-            if (rc)
-                return rc;
+            if (delta < 0x40 && t->freq == 1 && t->doc_left > 0) {
+                *at(b, t->doc_cur++) = (uint8_t)(delta << 1 | 1);
+                t->doc_left--;
+            } else {
+                rc = stream_varint(b, &t->doc_cur, &t->doc_left, &t->doc_level,
+                                   delta << 1 | (t->freq == 1));
+                if (!rc && t->freq != 1)
+                    rc = stream_varint(b, &t->doc_cur, &t->doc_left, &t->doc_level, t->freq);
+                if (rc)
+                    return rc;
+            }
             t->prev_doc = t->last_doc;
         }
         t->last_doc = doc;
@@ -390,15 +459,50 @@ int ix_buffer_token(ix_buffer *b, int field, const char *term, size_t len, uint3
         t->last_pos = 0;
         t->doc_freq++;
     }
-    if (t->freq == UINT32_MAX)
-        return CJKFTS_ETOOBIG;
     t->freq++;
     t->total++;
     if (field < IX_NFIELDS) {
-        rc = stream_varint(b, &t->pos_cur, &t->pos_end, &t->pos_level, pos - t->last_pos);
+        rc = stream_varint(b, &t->pos_cur, &t->pos_left, &t->pos_level, pos - t->last_pos);
         t->last_pos = pos;
     }
     return rc;
+}
+
+int ix_buffer_token(ix_buffer *b, int field, const char *term, size_t len, uint32_t pos)
+{
+    return add_occurrence(b, field, term, len, ix_term_hash(field, term, len), pos);
+}
+
+/* Look ahead while adding: fetch the slot of token i + 3L, the term of token i + 2L and the
+ * end of the positions stream of token i + L into the cache before they are needed, so the
+ * cache misses of several tokens overlap. */
+#define LOOKAHEAD 4
+
+int ix_buffer_tokens(ix_buffer *b, const ix_tok *toks, size_t n, const uint8_t *bytes)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (b->nslots) {
+            uint32_t mask = b->nslots - 1;
+            if (i + 3 * LOOKAHEAD < n)
+                __builtin_prefetch(&b->slots[toks[i + 3 * LOOKAHEAD].hash & mask]);
+            if (i + 2 * LOOKAHEAD < n) {
+                uint64_t s = b->slots[toks[i + 2 * LOOKAHEAD].hash & mask];
+                if (s && (uint32_t)(s >> 32) == toks[i + 2 * LOOKAHEAD].hash)
+                    __builtin_prefetch(&b->terms[(uint32_t)s - 1]);
+            }
+            if (i + LOOKAHEAD < n && toks[i + LOOKAHEAD].field < IX_NFIELDS) {
+                uint64_t s = b->slots[toks[i + LOOKAHEAD].hash & mask];
+                if (s && (uint32_t)(s >> 32) == toks[i + LOOKAHEAD].hash)
+                    __builtin_prefetch(at(b, b->terms[(uint32_t)s - 1].pos_cur), 1);
+            }
+        }
+        const ix_tok *t = &toks[i];
+        int rc = add_occurrence(b, t->field, (const char *)bytes + t->off, t->len, t->hash,
+                                t->pos);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 void ix_buffer_end_doc(ix_buffer *b, const uint32_t len[IX_NFIELDS], int32_t date)
@@ -416,7 +520,8 @@ int ix_buffer_find_id(const ix_buffer *b, const char *id, size_t len, uint32_t *
     if (!b->nslots)
         return CJKFTS_ENOTFOUND;
     uint32_t slot;
-    const bterm *t = find_term(b, IX_FIELD_ID, id, len, key_hash(IX_FIELD_ID, id, len), &slot);
+    const bterm *t = find_term(b, IX_FIELD_ID, id, len, ix_term_hash(IX_FIELD_ID, id, len),
+                               &slot);
     if (!t || t->last_doc >= b->ndocs)
         return CJKFTS_ENOTFOUND;
     *doc = t->last_doc; /* earlier documents with this id were deleted when it was re-added */
@@ -438,14 +543,47 @@ static int cmp_ent(const void *pa, const void *pb)
         return a->prefix < b->prefix ? -1 : 1;
     const bterm *ta = &a->b->terms[a->term], *tb = &b->b->terms[b->term];
     size_t la = ta->key_len, lb = tb->key_len;
-    int c = memcmp(at(a->b, ta->key), at(b->b, tb->key), la < lb ? la : lb);
+    int c = memcmp(key_of(a->b, ta), key_of(b->b, tb), la < lb ? la : lb);
     return c ? c : (la < lb ? -1 : la > lb);
+}
+
+/* Sort by key: least-significant-digit radix sort on the 8-byte prefix, then the runs that
+ * share a prefix (keys longer than 8 bytes) by full comparison. */
+static int sort_ents(sort_ent *e, uint32_t n)
+{
+    sort_ent *tmp = cf_malloc((size_t)(n ? n : 1) * sizeof *tmp);
+    if (!tmp)
+        return CJKFTS_ENOMEM;
+    for (unsigned byte = 0; byte < 8; byte++) {
+        unsigned shift = 8 * byte;
+        uint32_t count[257] = {0};
+        for (uint32_t i = 0; i < n; i++)
+            count[(e[i].prefix >> shift & 0xff) + 1]++;
+        if (count[(e[0].prefix >> shift & 0xff) + 1] == n)
+            continue; /* every key has the same byte here */
+        for (unsigned k = 0; k < 256; k++)
+            count[k + 1] += count[k];
+        for (uint32_t i = 0; i < n; i++)
+            tmp[count[e[i].prefix >> shift & 0xff]++] = e[i];
+        memcpy(e, tmp, (size_t)n * sizeof *e);
+    }
+    cf_free(tmp);
+    for (uint32_t i = 0; i < n;) {
+        uint32_t j = i + 1;
+        while (j < n && e[j].prefix == e[i].prefix)
+            j++;
+        if (j - i > 1)
+            qsort(e + i, j - i, sizeof *e, cmp_ent);
+        i = j;
+    }
+    return 0;
 }
 
 static int flush_term(const ix_buffer *b, const bterm *t, ix_segw *w, cf_err *err)
 {
-    int field = *at(b, t->key);
-    int rc = ix_segw_term_begin(w, at(b, t->key), t->key_len, err);
+    const uint8_t *key = key_of(b, t);
+    int field = key[0];
+    int rc = ix_segw_term_begin(w, key, t->key_len, err);
     stream_rd dr, pr;
     stream_rd_init(&dr, b, t->doc_start);
     stream_rd_init(&pr, b, t->pos_start);
@@ -453,9 +591,9 @@ static int flush_term(const ix_buffer *b, const bterm *t, ix_segw *w, cf_err *er
     for (uint32_t j = 0; j < t->doc_freq && !rc; j++) {
         uint32_t freq;
         if (j + 1 < t->doc_freq) {
-            uint64_t code = stream_get_varint(&dr);
-            doc += (uint32_t)(code >> 1);
-            freq = code & 1 ? 1 : (uint32_t)stream_get_varint(&dr);
+            uint32_t code = stream_get_varint(&dr);
+            doc += code >> 1;
+            freq = code & 1 ? 1 : stream_get_varint(&dr);
         } else {
             doc = t->last_doc;
             freq = t->freq;
@@ -463,7 +601,7 @@ static int flush_term(const ix_buffer *b, const bterm *t, ix_segw *w, cf_err *er
         uint32_t len = field < IX_NFIELDS ? b->docs[doc].len[field] : 0;
         rc = ix_postw_doc(&w->post, doc, freq, len, err);
         for (uint32_t k = 0; k < freq && !rc && field < IX_NFIELDS; k++)
-            rc = ix_postw_pos(&w->post, (uint32_t)stream_get_varint(&pr), err);
+            rc = ix_postw_pos(&w->post, stream_get_varint(&pr), err);
     }
     return rc ? rc : ix_segw_term_end(w, err);
 }
@@ -480,15 +618,27 @@ int ix_buffer_flush(const ix_buffer *b, ix_segw *w, cf_err *err)
         return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < b->nterms; i++) {
         const bterm *t = &b->terms[i];
-        const uint8_t *k = at(b, t->key);
+        const uint8_t *k = key_of(b, t);
         uint64_t p = 0;
         for (uint32_t j = 0; j < 8; j++)
             p = p << 8 | (j < t->key_len ? k[j] : 0);
         ents[i] = (sort_ent){p, i, b};
     }
-    qsort(ents, b->nterms, sizeof *ents, cmp_ent);
-    for (uint32_t i = 0; i < b->nterms && !rc; i++)
+    rc = sort_ents(ents, b->nterms);
+    if (rc) {
+        cf_free(ents);
+        return cf_fail(err, rc, "out of memory");
+    }
+    for (uint32_t i = 0; i < b->nterms && !rc; i++) {
+        if (i + 8 < b->nterms)
+            __builtin_prefetch(&b->terms[ents[i + 8].term]);
+        if (i + 4 < b->nterms) {
+            const bterm *t = &b->terms[ents[i + 4].term];
+            __builtin_prefetch(at(b, t->doc_start));
+            __builtin_prefetch(at(b, t->pos_start));
+        }
         rc = flush_term(b, &b->terms[ents[i].term], w, err);
+    }
     cf_free(ents);
     return rc;
 }

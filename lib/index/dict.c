@@ -3,7 +3,8 @@
  * exact lookup and prefix iteration.
  *
  * Block: varint n, u8 field, then n entries
- *   varint shared, varint suffix_len, suffix, varint doc_freq, varint total_freq - doc_freq,
+ *   varint (suffix_len << 4 | min(shared, 15)) [varint shared - 15 when 15], suffix,
+ *   varint (doc_freq << 1 | total_freq != doc_freq) [varint total_freq - doc_freq - 1],
  *   doc_freq == 1: varint doc id; else varint doc offset delta (from the previous list of the
  *   block, 0 at block start) and, when doc_freq > 128, varint skip table offset;
  *   field with positions: varint positions offset delta (0 at block start).
@@ -94,10 +95,13 @@ int ix_dictw_add(ix_dictw *d, const uint8_t *key, size_t klen, const ix_term_inf
             shared++;
     }
     cf_buf *b = &d->blk;
-    bool ok = !cf_buf_put_varint(b, shared) && !cf_buf_put_varint(b, klen - shared) &&
+    bool more = ti->total_freq != ti->doc_freq;
+    uint64_t kcode = (uint64_t)(klen - shared) << 4 | (shared < 15 ? shared : 15);
+    bool ok = !cf_buf_put_varint(b, kcode) &&
+              (shared < 15 || !cf_buf_put_varint(b, shared - 15)) &&
               !cf_buf_append(b, key + shared, klen - shared) &&
-              !cf_buf_put_varint(b, ti->doc_freq) &&
-              !cf_buf_put_varint(b, ti->total_freq - ti->doc_freq);
+              !cf_buf_put_varint(b, (uint64_t)ti->doc_freq << 1 | more) &&
+              (!more || !cf_buf_put_varint(b, ti->total_freq - ti->doc_freq - 1));
     if (ok && ti->doc_freq == 1) {
         ok = !cf_buf_put_varint(b, ti->opaque[0]);
     } else if (ok) {
@@ -232,7 +236,9 @@ typedef struct entry_state {
 /* Read the term info part of an entry (after the key). */
 static bool read_info(ix_rd *r, entry_state *s, ix_term_info *ti)
 {
-    uint64_t df = ix_rd_varint(r), extra = ix_rd_varint(r);
+    uint64_t code = ix_rd_varint(r), df = code >> 1, extra = code & 1;
+    if (extra)
+        extra += ix_rd_varint(r);
     if (r->bad || df == 0 || df > UINT32_MAX || extra > UINT64_MAX - df)
         return false;
     ti->doc_freq = (uint32_t)df;
@@ -253,6 +259,17 @@ static bool read_info(ix_rd *r, entry_state *s, ix_term_info *ti)
         ti->opaque[1] = s->prev_pos;
     }
     return !r->bad;
+}
+
+/* The shared length and the suffix of an entry's key. */
+static const uint8_t *read_key(ix_rd *r, uint64_t *shared, uint64_t *sl)
+{
+    uint64_t code = ix_rd_varint(r);
+    *sl = code >> 4;
+    *shared = code & 15;
+    if (*shared == 15)
+        *shared += ix_rd_varint(r);
+    return ix_rd_bytes(r, *sl);
 }
 
 static bool read_block_header(ix_rd *r, uint64_t *n, entry_state *s)
@@ -284,8 +301,8 @@ static int lookup_key(const ix_segment *g, const uint8_t *key, size_t klen, ix_t
         return dict_corrupt(g, err, "bad block", (uint64_t)b);
     size_t m = 0;
     for (uint64_t i = 0; i < n; i++) {
-        uint64_t shared = ix_rd_varint(&r), sl = ix_rd_varint(&r);
-        const uint8_t *suf = ix_rd_bytes(&r, sl);
+        uint64_t shared, sl;
+        const uint8_t *suf = read_key(&r, &shared, &sl);
         if (r.bad || !read_info(&r, &s, ti))
             return dict_corrupt(g, err, "bad entry", (uint64_t)b);
         if (shared < m)
@@ -368,8 +385,9 @@ int ix_seg_key_iter(const ix_segment *g, const uint8_t *prefix, size_t len, ix_t
     it->done = it->blk >= g->dict_nblocks;
     if (!it->done) {
         if (!block_open(g, it->blk, &it->r) || !read_block_header(&it->r, &it->left, &it->s)) {
+            uint64_t blk = it->blk;
             ix_term_iter_free(it);
-            return dict_corrupt(g, err, "bad block", (uint64_t)it->blk);
+            return dict_corrupt(g, err, "bad block", blk);
         }
     }
     *out = it;
@@ -414,8 +432,8 @@ int ix_term_iter_next_key(ix_term_iter *it, const uint8_t **key, size_t *klen,
                 !read_block_header(&it->r, &it->left, &it->s))
                 return dict_corrupt(g, err, "bad block", it->blk);
         }
-        uint64_t shared = ix_rd_varint(&it->r), sl = ix_rd_varint(&it->r);
-        const uint8_t *suf = ix_rd_bytes(&it->r, sl);
+        uint64_t shared, sl;
+        const uint8_t *suf = read_key(&it->r, &shared, &sl);
         if (it->r.bad || shared > it->key.len || !read_info(&it->r, &it->s, ti))
             return dict_corrupt(g, err, "bad entry", it->blk);
         it->left--;

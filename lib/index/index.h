@@ -234,6 +234,15 @@ CF_HIDDEN unsigned ix_bits_needed(const uint32_t *v, size_t n);
 CF_HIDDEN size_t ix_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned bw);
 /* Unpack n values (bw <= 32) reading exactly ix_packed_size(n, bw) bytes. */
 CF_HIDDEN void ix_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned bw);
+/* Patched frame of reference for n <= 128 values: a width chosen to minimize the size, values
+ * above it patched from an exception list. out needs room for IX_PFOR_MAX bytes. */
+#define IX_PFOR_MAX (3 + IX_BLOCK + IX_BLOCK * 4 * 2)
+CF_HIDDEN size_t ix_pfor_encode(uint8_t *out, const uint32_t *v, size_t n);
+/* Decode n values from [in, end); returns the end of the encoding or NULL when malformed. */
+CF_HIDDEN const uint8_t *ix_pfor_decode(const uint8_t *in, const uint8_t *end, uint32_t *v,
+                                        size_t n);
+/* Bytes of an encoding of n values at in, without decoding it; 0 when malformed. */
+CF_HIDDEN size_t ix_pfor_size(const uint8_t *in, const uint8_t *end, size_t n);
 
 /* ---- segment.c: the segment and its reader state ------------------------------------------- */
 struct ix_segment {
@@ -261,6 +270,7 @@ struct ix_segment {
 CF_HIDDEN char *ix_seg_file_name(const char *dir, uint64_t segnum, const char *ext);
 CF_HIDDEN char *ix_del_file_name(const char *dir, uint64_t segnum, uint64_t gen);
 CF_HIDDEN const char *ix_seg_path(const ix_segment *g, int file);
+CF_HIDDEN uint32_t ix_file_kind(int file); /* the kind tag of IX_F_TID .. IX_F_STO */
 /* Open a segment named in a manifest; CJKFTS_ENOTFOUND when a file is missing. */
 CF_HIDDEN int ix_seg_open(const char *dir, uint64_t segnum, uint32_t doc_count,
                           uint32_t live_count, uint64_t del_gen, ix_segment **out, cf_err *err);
@@ -293,7 +303,7 @@ typedef struct ix_postw {
     uint32_t docs[IX_BLOCK], freqs[IX_BLOCK], pv[IX_BLOCK];
     ix_skip_entry *skip;
     size_t nskip, skipcap;
-    uint8_t scratch[IX_BLOCK * 4 + 1];
+    uint8_t scratch[IX_PFOR_MAX];
 } ix_postw;
 
 CF_HIDDEN void ix_postw_init(ix_postw *w, ix_out *doc, ix_out *pos);
@@ -406,6 +416,14 @@ CF_HIDDEN uint32_t ix_buffer_docs(const ix_buffer *b);
 CF_HIDDEN int ix_buffer_begin_doc(ix_buffer *b, uint32_t *doc);
 CF_HIDDEN int ix_buffer_token(ix_buffer *b, int field, const char *term, size_t len,
                               uint32_t pos);
+/* A token of the current document: term bytes at off in a shared byte array. */
+typedef struct ix_tok {
+    uint32_t off, len, pos, hash; /* hash: ix_term_hash(field, term) */
+    uint8_t field;
+} ix_tok;
+CF_HIDDEN uint32_t ix_term_hash(int field, const char *term, size_t len);
+/* Same as ix_buffer_token for each token, faster (looks ahead to prefetch). */
+CF_HIDDEN int ix_buffer_tokens(ix_buffer *b, const ix_tok *toks, size_t n, const uint8_t *bytes);
 CF_HIDDEN void ix_buffer_end_doc(ix_buffer *b, const uint32_t len[IX_NFIELDS], int32_t date);
 CF_HIDDEN int ix_buffer_find_id(const ix_buffer *b, const char *id, size_t len, uint32_t *doc);
 CF_HIDDEN bool ix_buffer_is_live(const ix_buffer *b, uint32_t doc);

@@ -79,7 +79,9 @@ static int decode(const uint8_t *d, size_t n, const char *path, ix_manifest *m, 
     m->title_boost = bitsd(ix_rd_u64(&r));
     uint32_t ns = ix_rd_u32(&r);
     if (r.bad || nl >= sizeof m->analyzer_name || sl >= sizeof m->aopts.stemmer ||
-        ns > (size_t)(r.end - r.p) / 24 || (size_t)(r.end - r.p) != (size_t)ns * 24)
+        ns > (size_t)(r.end - r.p) / 24 || (size_t)(r.end - r.p) != (size_t)ns * 24 ||
+        m->aopts.fold_variants > 1 || m->aopts.utf8_strict > 1 || !(m->k1 >= 0 && m->k1 <= 1000) ||
+        !(m->b >= 0 && m->b <= 1) || !(m->title_boost >= 0 && m->title_boost <= 1e6))
         return cf_fail(err, CJKFTS_ECORRUPT, "%s: malformed manifest", path);
     memcpy(m->analyzer_name, name, nl);
     m->analyzer_name[nl] = 0;

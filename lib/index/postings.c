@@ -2,12 +2,12 @@
  * (next/advance over blocks of 128 with skip data, block-max data, lazy positions).
  *
  * A list of n >= 2 documents is a run of blocks of 128 documents (the last one shorter), each
- *   [u8 width][packed doc deltas - 1][u8 width][packed freqs - 1]
+ *   [doc deltas - 1][freqs - 1], both encoded with patched frame of reference (bitpack.c)
  * and, when n > 128, a skip table after the blocks: one fixed-width entry per block (last doc,
  * end offset, positions offset, max freq, min field length) so advance() and block-max
  * lookups are binary searches. A list of one document lives in the dictionary entry.
  * Positions (.pos) follow the same blocks: the positions of the documents of one block, as
- * within-document deltas, in chunks of up to 128 packed values [u8 width][packed]. */
+ * within-document deltas, in chunks of up to 128 values, each encoded the same way. */
 #include <string.h>
 
 #include "index/index.h"
@@ -51,10 +51,7 @@ void ix_postw_begin(ix_postw *w, bool positions)
 
 static int put_packed(ix_postw *w, ix_out *o, const uint32_t *v, size_t n, cf_err *err)
 {
-    unsigned bw = ix_bits_needed(v, n);
-    w->scratch[0] = (uint8_t)bw;
-    size_t sz = ix_pack(w->scratch + 1, v, n, bw);
-    return ix_out_write(o, w->scratch, sz + 1, err);
+    return ix_out_write(o, w->scratch, ix_pfor_encode(w->scratch, v, n), err);
 }
 
 static int flush_pos_chunk(ix_postw *w, cf_err *err)
@@ -257,19 +254,13 @@ static uint64_t skip_get(const ix_postings *p, uint32_t b, int col)
     return ix_get_uw(p->skip + (size_t)b * p->esize + p->at[col], p->w[col]);
 }
 
-/* Decode count packed values at *cur (a width byte then the bits) into v. */
+/* Decode n values at *cur (one PFOR encoding) into v. */
 static bool read_packed(const uint8_t **cur, const uint8_t *lim, uint32_t *v, uint32_t n)
 {
-    if (*cur >= lim)
+    const uint8_t *e = ix_pfor_decode(*cur, lim, v, n);
+    if (!e)
         return false;
-    unsigned bw = **cur;
-    if (bw > 32)
-        return false;
-    size_t sz = ix_packed_size(n, bw);
-    if ((size_t)(lim - *cur - 1) < sz)
-        return false;
-    ix_unpack(*cur + 1, v, n, bw);
-    *cur += 1 + sz;
+    *cur = e;
     return true;
 }
 
@@ -560,12 +551,10 @@ static bool seek_chunk(ix_postings *p, uint32_t idx)
 {
     const uint8_t *lim = p->pmap + p->plim;
     while (p->chunk_idx < idx) {
-        if (p->chunk >= lim || *p->chunk > 32)
+        size_t sz = ix_pfor_size(p->chunk, lim, chunk_count(p, p->chunk_idx));
+        if (sz == 0)
             return false;
-        size_t sz = ix_packed_size(chunk_count(p, p->chunk_idx), *p->chunk);
-        if ((size_t)(lim - p->chunk - 1) < sz)
-            return false;
-        p->chunk += 1 + sz;
+        p->chunk += sz;
         p->chunk_idx++;
         p->chunk_decoded = false;
     }
@@ -607,10 +596,8 @@ int ix_postings_positions(ix_postings *p, const uint32_t **pos)
         return (int)p->pos_n;
     }
     uint32_t n = p->freqs[p->i];
-    if (n > (uint32_t)INT32_MAX)
-        return corrupt(p, "frequency too large"), p->rc;
-    if (grow_posbuf(p, n))
-        return p->rc;
+    if (n > (uint32_t)INT32_MAX || n > ix_seg_field_length(p->g, p->field, p->cur))
+        return corrupt(p, "frequency larger than the field"), p->rc;
     while (p->pdoc < p->i)
         p->pval += p->freqs[p->pdoc++];
     uint64_t v = p->pval;
@@ -619,6 +606,8 @@ int ix_postings_positions(ix_postings *p, const uint32_t **pos)
         uint32_t idx = (uint32_t)(v / IX_BLOCK);
         if (!seek_chunk(p, idx))
             return corrupt(p, "positions truncated"), p->rc;
+        if (j == p->poscap && grow_posbuf(p, j + 1)) /* grows with what was decoded */
+            return p->rc;
         acc = (j == 0 ? 0 : acc) + p->cvals[v % IX_BLOCK];
         if (acc > UINT32_MAX)
             return corrupt(p, "position out of range"), p->rc;

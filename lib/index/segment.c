@@ -29,6 +29,11 @@ char *ix_del_file_name(const char *dir, uint64_t segnum, uint64_t gen)
     return cf_path_join(dir, name);
 }
 
+uint32_t ix_file_kind(int file)
+{
+    return file >= 0 && file < IX_NFILES ? kinds[file] : 0;
+}
+
 const char *ix_seg_path(const ix_segment *g, int file)
 {
     return g->paths[file] ? g->paths[file] : "segment";

@@ -26,11 +26,6 @@
 
 #define MAX_ID_BYTES 1024
 
-typedef struct tok {
-    uint32_t off, len, pos;
-    uint8_t field;
-} tok;
-
 struct cjkfts_writer {
     cf_handle h;
     char *dir;
@@ -44,7 +39,7 @@ struct cjkfts_writer {
     ix_buffer *buf;
     ix_segw segw; /* the segment the buffer will become; active while it holds documents */
     /* scratch for one document */
-    tok *toks;
+    ix_tok *toks;
     size_t ntoks, captoks;
     cf_buf tokbytes, stored;
     int tok_field;
@@ -365,7 +360,7 @@ static int collect_token(void *ctx, const cjkfts_token *t)
     }
     if (w->ntoks == w->captoks) {
         size_t cap = w->captoks ? w->captoks * 2 : 1024;
-        tok *n = cf_realloc(w->toks, cap * sizeof *n);
+        ix_tok *n = cf_realloc(w->toks, cap * sizeof *n);
         if (!n) {
             w->tok_rc = cf_fail(&w->h, CJKFTS_ENOMEM, "out of memory");
             return 1;
@@ -373,8 +368,9 @@ static int collect_token(void *ctx, const cjkfts_token *t)
         w->toks = n;
         w->captoks = cap;
     }
-    w->toks[w->ntoks++] = (tok){(uint32_t)w->tokbytes.len, (uint32_t)t->term_len, t->position,
-                                (uint8_t)w->tok_field};
+    w->toks[w->ntoks++] = (ix_tok){(uint32_t)w->tokbytes.len, (uint32_t)t->term_len,
+                                   t->position, ix_term_hash(w->tok_field, t->term, t->term_len),
+                                   (uint8_t)w->tok_field};
     w->tok_last = t->position;
     if (cf_buf_append(&w->tokbytes, t->term, t->term_len)) {
         w->tok_rc = cf_fail(&w->h, CJKFTS_ENOMEM, "out of memory");
@@ -491,11 +487,8 @@ static int buffer_doc(cjkfts_writer *w, const doc_in *in, const uint32_t len[IX_
     }
     uint32_t doc;
     rc = ix_buffer_begin_doc(w->buf, &doc);
-    for (size_t i = 0; i < w->ntoks && !rc; i++) {
-        const tok *t = &w->toks[i];
-        rc = ix_buffer_token(w->buf, t->field, (const char *)w->tokbytes.data + t->off, t->len,
-                             t->pos);
-    }
+    if (!rc)
+        rc = ix_buffer_tokens(w->buf, w->toks, w->ntoks, w->tokbytes.data);
     if (!rc)
         rc = ix_buffer_token(w->buf, IX_FIELD_ID, in->core[0], in->core_len[0], 0);
     if (rc)
@@ -507,7 +500,7 @@ static int buffer_doc(cjkfts_writer *w, const doc_in *in, const uint32_t len[IX_
 static bool over_budget(const cjkfts_writer *w)
 {
     size_t mem = ix_buffer_mem(w->buf) + w->stored.cap + w->tokbytes.cap +
-                 w->captoks * sizeof(tok);
+                 w->captoks * sizeof(ix_tok);
     if (w->segw.active)
         mem += ix_storew_mem(&w->segw.store);
     return mem >= w->opts.ram_budget;
