@@ -17,6 +17,8 @@
 #             report in BUILD/peers/smoke/RESULTS.md only
 #   --big     the two corpora concatenated until >= 500 MB (distinct ids); keyword and
 #             question latencies only; report in BUILD/peers/big/RESULTS.md
+# For development: PEER_ENGINES="cjkfts xapian" runs only those engines, BIG_MB sets the size
+# of the --big corpus (default 500).
 set -eu
 
 MODE=full
@@ -30,7 +32,8 @@ DATA=$ROOT/../shared/corpus
 PEERS=$BUILD/peers
 OUT=$PEERS/$MODE
 K=10
-ENGINES="cjkfts lucene xapian groonga sqlite"
+ENGINES=${PEER_ENGINES:-cjkfts lucene xapian groonga sqlite}
+BIG_MB=${BIG_MB:-500}
 SEED=20240501
 
 if [ ! -f "$DATA/livedoor.jsonl" ]; then
@@ -78,7 +81,7 @@ prep() { "$PEERS/peer-prep" "$@" || { log "peer-prep $1 failed"; exit 1; }; }
 if [ $MODE = big ]; then
     prep corpus "$D/one.jsonl" 1 0 "$DATA/livedoor.jsonl" "$DATA/xinwenlianbo.jsonl"
     one=$(wc -c < "$D/one.jsonl")
-    copies=$(( (500000000 + one - 1) / one ))
+    copies=$(( (BIG_MB * 1000000 + one - 1) / one ))
     prep corpus "$D/big.jsonl" $copies 0 "$DATA/livedoor.jsonl" "$DATA/xinwenlianbo.jsonl"
     rm -f "$D/one.jsonl"
     prep keywords "$D/big.jsonl" "$D/big.kw.tsv" $NKW $SEED
