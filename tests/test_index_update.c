@@ -61,6 +61,19 @@ static void test_many_flushes(void **state)
     assert_true(st.segments >= 4);
     assert_int_equal(st.docs, N);
     th_verify(ix, docs, N);
+    /* flushes happen when the buffer is full, not more often: segments but the last are of
+     * similar size */
+    cjkfts_reader *r;
+    assert_int_equal(cjkfts_reader_open(ix, &r), 0);
+    const ix_snapshot *s = ix_reader_snapshot(r);
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (uint32_t i = 0; i + 1 < ix_snapshot_segment_count(s); i++) {
+        uint32_t n = ix_seg_doc_count(ix_snapshot_segment(s, i));
+        lo = n < lo ? n : lo;
+        hi = n > hi ? n : hi;
+    }
+    assert_true(lo >= 100 && hi < 2 * lo);
+    cjkfts_reader_close(r);
     cjkfts_index_close(ix);
     /* merging three at a time while flushing */
     ix = th_open(p2, 1u << 20, 3);

@@ -240,11 +240,19 @@ void ix_buffer_free(ix_buffer *b)
     cf_free(b);
 }
 
+/* Bytes per term that the flush needs to sort the terms (an entry and its copy). */
+#define SORT_MEM 48
+
+/* Memory in use: pages, terms and documents kept from before a reset are reused as the
+ * buffer fills again, so what counts against the budget is the part filled since, plus what
+ * the flush will need to sort. */
 size_t ix_buffer_mem(const ix_buffer *b)
 {
-    return (size_t)b->npages * PAGE_SIZE + (size_t)b->termcap * sizeof(bterm) +
-           (size_t)b->nslots * sizeof *b->slots + (size_t)b->doccap * (sizeof(bdoc) + 1) +
-           sizeof *b;
+    size_t slots = (size_t)b->nterms * 4 + 1024;
+    if (slots > b->nslots)
+        slots = b->nslots;
+    return (size_t)b->npages_used * PAGE_SIZE + (size_t)b->nterms * (sizeof(bterm) + SORT_MEM) +
+           slots * sizeof *b->slots + (size_t)b->ndocs * (sizeof(bdoc) + 1) + sizeof *b;
 }
 
 uint32_t ix_buffer_docs(const ix_buffer *b)
@@ -535,6 +543,8 @@ typedef struct sort_ent {
     uint32_t term;
     const ix_buffer *b;
 } sort_ent;
+
+_Static_assert(2 * sizeof(sort_ent) <= SORT_MEM, "SORT_MEM covers the flush's sort");
 
 static int cmp_ent(const void *pa, const void *pb)
 {

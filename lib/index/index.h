@@ -279,6 +279,7 @@ CF_HIDDEN void ix_seg_compute_live_sums(ix_segment *g);
 /* Point the segment at a live bitmap owned by the caller (the writer's pending deletions). */
 CF_HIDDEN void ix_seg_set_live(ix_segment *g, const uint8_t *live, uint32_t live_count);
 CF_HIDDEN void ix_seg_files_remove(const char *dir, uint64_t segnum);
+CF_HIDDEN void ix_seg_release_pages(const ix_segment *g); /* see segment.c */
 CF_HIDDEN size_t ix_live_bytes(uint32_t doc_count);
 CF_HIDDEN void ix_live_fill(uint8_t *live, uint32_t doc_count); /* all live */
 CF_HIDDEN uint32_t ix_live_count(const uint8_t *live, uint32_t doc_count);

@@ -529,8 +529,13 @@ CJKFTS_API int cjkfts_writer_add(cjkfts_writer *w, const cjkfts_doc *doc)
     rc = delete_id(w, in.core[0], in.core_len[0], &n);
     if (!rc)
         rc = buffer_doc(w, &in, len);
-    if (!rc && over_budget(w))
+    if (!rc && over_budget(w)) {
+        /* keep the segment count low during long imports too, not only at commits */
         rc = flush_buffer(w);
+        if (!rc)
+            rc = ix_writer_merge_policy(w->dir, &w->segs, &w->nsegs, &w->next_segnum,
+                                        w->opts.merge_factor, &w->h);
+    }
     if (rc)
         return broken(w, rc);
     w->changed = true;
