@@ -197,6 +197,21 @@ static inline uint8_t stream_get(stream_rd *r)
 
 static uint32_t stream_get_varint(stream_rd *r)
 {
+    if (r->left >= 5) { /* the whole varint is in this slice */
+        const uint8_t *p = at(r->b, r->cur);
+        uint32_t v = p[0] & 0x7f, m = 1;
+        if (p[0] & 0x80) {
+            for (unsigned shift = 7;; shift += 7) {
+                uint8_t c = p[m++];
+                v |= (uint32_t)(c & 0x7f) << shift;
+                if (!(c & 0x80) || shift >= 28)
+                    break;
+            }
+        }
+        r->cur += m;
+        r->left -= m;
+        return v;
+    }
     uint32_t v = 0;
     for (unsigned shift = 0;; shift += 7) {
         uint8_t c = stream_get(r);
@@ -461,6 +476,7 @@ static int add_doc_term(ix_buffer *b, int field, const char *term, size_t len, u
 
 typedef struct dterm {
     uint32_t hash, off, len, count, first; /* first: start of its positions once grouped */
+    uint32_t slot;                         /* where it is in the table */
     uint8_t field;
 } dterm;
 
@@ -499,8 +515,8 @@ void ix_doctoks_free(ix_doctoks *d)
 
 void ix_doctoks_reset(ix_doctoks *d)
 {
-    if (d->nterms)
-        memset(d->slots, 0, d->nslots * sizeof *d->slots);
+    for (uint32_t i = 0; i < d->nterms; i++) /* not the whole table: one large document */
+        d->slots[d->terms[i].slot] = 0;      /* must not slow down every later one */
     d->nterms = 0;
     d->ntok = 0;
     d->bytes.len = 0;
@@ -523,6 +539,7 @@ static int doctoks_grow(ix_doctoks *d)
         while (s[j])
             j = (j + 1) & (n - 1);
         s[j] = i + 1;
+        d->terms[i].slot = j;
     }
     cf_free(d->slots);
     d->slots = s;
@@ -569,7 +586,7 @@ int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len, uint3
         if (cf_buf_append(&d->bytes, term, len))
             return CJKFTS_ENOMEM;
         d->terms[d->nterms] = (dterm){h, (uint32_t)(d->bytes.len - len), (uint32_t)len, 0, 0,
-                                      (uint8_t)field};
+                                      j, (uint8_t)field};
         d->slots[j] = ++d->nterms;
     }
     uint32_t id = d->slots[j] - 1;
@@ -606,7 +623,7 @@ static int doctoks_group(ix_doctoks *d)
  * the slot of term i + 2L, the term of i + L and the end of the stream of term i + L/2 are
  * fetched into the cache before they are needed, so the cache misses of several terms
  * overlap. */
-#define LOOKAHEAD 4
+#define LOOKAHEAD 16
 
 int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d)
 {
@@ -757,10 +774,10 @@ int ix_buffer_flush(const ix_buffer *b, ix_segw *w, cf_err *err)
         return cf_fail(err, rc, "out of memory");
     }
     for (uint32_t i = 0; i < b->nterms && !rc; i++) {
-        if (i + 8 < b->nterms)
-            __builtin_prefetch(&b->terms[ents[i + 8].term]);
-        if (i + 4 < b->nterms) {
-            const bterm *t = &b->terms[ents[i + 4].term];
+        if (i + 2 * LOOKAHEAD < b->nterms)
+            __builtin_prefetch(&b->terms[ents[i + 2 * LOOKAHEAD].term]);
+        if (i + LOOKAHEAD < b->nterms) {
+            const bterm *t = &b->terms[ents[i + LOOKAHEAD].term];
             __builtin_prefetch(at(b, t->start));
         }
         rc = flush_term(b, &b->terms[ents[i].term], w, err);
