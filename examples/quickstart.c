@@ -67,8 +67,8 @@ int main(int argc, char **argv)
     cjkfts_hits *hits = NULL;
     int rc = cjkfts_index_open(argv[1], NULL, CJKFTS_OPEN_CREATE, &ix);
     int status = rc ? report(argv[1], rc, ix) : 0;
-    if (!status && (rc = cjkfts_writer_open(ix, &w)) != 0)
-        status = report("writer", rc, w ? (const void *)w : ix);
+    if (!status && (rc = cjkfts_writer_open(ix, &w)) != 0) /* the detail goes to ix */
+        status = report("writer", rc, ix);
     for (int i = 3; !status && i < argc; i++)
         if ((rc = add_file(w, argv[i])) != 0)
             status = report(argv[i], rc, rc == CJKFTS_EIO ? NULL : w);
@@ -76,9 +76,9 @@ int main(int argc, char **argv)
         status = report("commit", rc, w);
     cjkfts_writer_close(w); /* releases the lock; readers need no writer */
     if (!status && (rc = cjkfts_reader_open(ix, &r)) != 0)
-        status = report("reader", rc, r ? (const void *)r : ix);
+        status = report("reader", rc, ix);
     if (!status && (rc = cjkfts_search_string(r, argv[2], CJKFTS_MODE_AND, NULL, &hits)) != 0)
-        status = report(argv[2], rc, r);
+        status = report(argv[2], rc, hits); /* a failed hits handle carries the detail */
     if (!status) {
         printf("%llu of %llu documents match %s\n",
                (unsigned long long)cjkfts_hits_total(hits, NULL),

@@ -16,11 +16,23 @@
  *       ... cjkfts_hits_get(h, i) ...
  *       cjkfts_hits_free(h); cjkfts_reader_close(r); cjkfts_index_close(ix);
  *
+ *   Build with  cc app.c $(pkg-config --cflags --libs cjkfts)  (add --static to link
+ *   libcjkfts.a). A complete program: examples/quickstart.c; an overview: man 3 cjkfts.
+ *
  * ERRORS
  *   Every call that can fail returns an int: 0 (CJKFTS_OK) on success or a negative CJKFTS_E*
- *   code. cjkfts_strerror(code) names the code; cjkfts_errmsg(handle) gives the detail of the
- *   last failure on that handle (file name, byte offset, query position...). The library never
- *   prints, never exits and never aborts the host program.
+ *   code (stable numbers, listed below). cjkfts_strerror(code) names the code;
+ *   cjkfts_errmsg(handle) gives the detail of the last failure on that handle (file name,
+ *   byte offset, query position...). Where the detail of a failed call is kept:
+ *     - on the handle the call was made on (index, writer, reader, analyzer);
+ *     - cjkfts_index_open(), cjkfts_analyzer_open(), cjkfts_search() and
+ *       cjkfts_search_string() may leave a failed handle in *out that carries it: read it,
+ *       then close or free that handle as usual (*out is NULL only when not even the handle
+ *       could be allocated). A failed handle is good for nothing else: calls that return a
+ *       status fail with CJKFTS_EMISUSE, a failed cjkfts_hits holds no hits;
+ *     - cjkfts_writer_open() and cjkfts_reader_open() leave *out NULL and keep the detail on
+ *       the index handle; cjkfts_query_parse() keeps it on the reader.
+ *   The library never prints, never exits and never aborts the host program.
  *
  * THREADS AND PROCESSES
  *   - A cjkfts_index handle is immutable after open and may be shared between threads.
@@ -28,15 +40,21 @@
  *     an exclusive lock file; a second cjkfts_writer_open() fails with CJKFTS_ELOCKED.
  *     A cjkfts_writer is used by one thread at a time.
  *   - Any number of readers, in any threads or processes. A reader is a snapshot of one commit:
- *     it never sees later changes and is never blocked by the writer. cjkfts_search() may be
- *     called on the same reader from several threads at once.
+ *     it never sees later changes and is never blocked by the writer. cjkfts_search() and
+ *     cjkfts_search_string() may be called on the same reader from several threads at once
+ *     (each call returns its own hits). cjkfts_query_parse() records its failures on the
+ *     reader, so one reader is given to it by one thread at a time.
  *   - A cjkfts_analyzer, cjkfts_query or cjkfts_hits is used by one thread at a time.
+ *   - There is no global mutable state: different handles are independent.
  *
  * OWNERSHIP
  *   Handles are created by the open, parse and search calls and released by the matching
- *   close or free call, which accepts NULL. Strings returned by the library are owned by the handle
- *   they came from and stay valid until that handle is freed (or, for cjkfts_errmsg(), until the
- *   next call on that handle). Strings passed in are copied when the library keeps them.
+ *   close or free call (cjkfts_index_close, cjkfts_writer_close, cjkfts_reader_close,
+ *   cjkfts_analyzer_close, cjkfts_query_free, cjkfts_hits_free), which accepts NULL. Strings
+ *   and structures returned by the library are owned by the handle they came from and stay
+ *   valid until that handle is closed or freed; the message of cjkfts_errmsg() only until the
+ *   next call on its handle. What the caller passes in is copied when the library keeps it;
+ *   the library never frees the caller's memory.
  */
 #ifndef CJKFTS_H
 #define CJKFTS_H
@@ -112,7 +130,8 @@ CJKFTS_API const char *cjkfts_errmsg(const void *handle);
  *     A run of one character is a unigram (kind UNIGRAM) alone;
  *   - Latin-script words are case folded and stemmed (Snowball, language "english" by
  *     default); numbers become one token of digits ("54,000" -> "54000").
- * The full rules are in README.md ("How text is analyzed").
+ * The full rules, limits and guarantees are in lib/analysis/ANALYSIS.md (summary in
+ * README.md, "How text is analyzed").
  * =========================================================================================== */
 
 typedef struct cjkfts_analyzer cjkfts_analyzer;
@@ -179,8 +198,10 @@ CJKFTS_API const cjkfts_analyzer_class *cjkfts_analyzer_builtin(void);
 CJKFTS_API int cjkfts_analyzer_open(const cjkfts_analyzer_class *cls,
                                     const cjkfts_analyzer_options *opts, cjkfts_analyzer **out);
 
-/* Tokenize text[0..len) (len may be CJKFTS_NTS). Any length is accepted; the text is not
- * copied and must stay valid during the call. */
+/* Tokenize text[0..len) (len may be CJKFTS_NTS), calling cb for each token in order. Any
+ * length is accepted; the text is not copied and must stay valid during the call. Returns 0,
+ * CJKFTS_EABORT when cb returned non-zero, CJKFTS_EUTF8 on invalid UTF-8 with utf8_strict,
+ * CJKFTS_EMISUSE when the analyzer failed to open; the detail is in cjkfts_errmsg(a). */
 CJKFTS_API int cjkfts_analyzer_tokenize(cjkfts_analyzer *a, const char *text, size_t len,
                                         cjkfts_token_cb cb, void *ctx);
 
@@ -270,7 +291,12 @@ typedef struct cjkfts_doc {
     size_t n_extra;
 } cjkfts_doc;
 
-/* Open the writer of an index; takes the lock (CJKFTS_ELOCKED when another writer has it). */
+/* Open the writer of an index; takes the lock (CJKFTS_ELOCKED when another writer, in this or
+ * another process, has it; CJKFTS_EMISUSE when ix was opened with CJKFTS_OPEN_READONLY). On
+ * success *out is a new writer (release with cjkfts_writer_close); on failure *out is NULL and
+ * cjkfts_errmsg(ix) has the detail.
+ * A failure that leaves uncommitted changes in an unknown state makes cjkfts_writer_add,
+ * _delete, _commit and _optimize fail with CJKFTS_EMISUSE until cjkfts_writer_rollback(). */
 CJKFTS_API int cjkfts_writer_open(cjkfts_index *ix, cjkfts_writer **out);
 
 /* Add a document; a document with the same id (committed or not) is replaced. The document is
@@ -291,7 +317,8 @@ CJKFTS_API int cjkfts_writer_rollback(cjkfts_writer *w);
 /* Merge all segments into one (reclaiming deleted documents) and commit. */
 CJKFTS_API int cjkfts_writer_optimize(cjkfts_writer *w);
 
-/* Release the lock and free the writer. Uncommitted changes are discarded. */
+/* Release the lock and free the writer (NULL is accepted). Uncommitted changes are
+ * discarded. */
 CJKFTS_API void cjkfts_writer_close(cjkfts_writer *w);
 
 /* ===========================================================================================
@@ -302,7 +329,8 @@ typedef struct cjkfts_reader cjkfts_reader;
 typedef struct cjkfts_query cjkfts_query;
 typedef struct cjkfts_hits cjkfts_hits;
 
-/* Open a snapshot of the last commit. */
+/* Open a snapshot of the last commit. On success *out is a new reader (release with
+ * cjkfts_reader_close); on failure *out is NULL and cjkfts_errmsg(ix) has the detail. */
 CJKFTS_API int cjkfts_reader_open(cjkfts_index *ix, cjkfts_reader **out);
 CJKFTS_API void cjkfts_reader_close(cjkfts_reader *r);
 /* Live documents in the snapshot. */

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <pthread.h>
 #include <math.h>
 #include <unistd.h>
 
@@ -297,6 +298,8 @@ static void test_or_mode(void **state)
     cjkfts_hits_free(h);
     check_ids(&f, "日美关系 -基石", CJKFTS_MODE_OR, "b");
     check_ids(&f, "天气很好 date:2024", CJKFTS_MODE_OR, "");
+    check_ids(&f, "date:2024 AND -基石", CJKFTS_MODE_OR, "b");
+    check_ids(&f, "date:2024", CJKFTS_MODE_OR, "a b");
     fixture_close(&f);
 }
 
@@ -408,6 +411,40 @@ static void test_errors(void **state)
     cjkfts_search_options_init(&o);
     o.hl_open = NULL;
     assert_int_equal(cjkfts_search_string(f.r, "同盟", CJKFTS_MODE_AND, &o, &h), CJKFTS_EINVAL);
+    cjkfts_hits_free(h);
+    fixture_close(&f);
+}
+
+static void test_empty_index_and_k0(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_open(&f, &mini_class, NULL, 0, 1);
+    cjkfts_hits *h = search(&f, "日美同盟", CJKFTS_MODE_AND, NULL);
+    int exact = 0;
+    assert_int_equal(cjkfts_hits_count(h), 0);
+    assert_int_equal(cjkfts_hits_total(h, &exact), 0);
+    assert_int_equal(exact, 1);
+    assert_null(cjkfts_hits_get(h, 0));
+    cjkfts_hits_free(h);
+    h = search(&f, "date:2024", CJKFTS_MODE_OR, NULL);
+    assert_int_equal(cjkfts_hits_count(h), 0);
+    cjkfts_hits_free(h);
+    fixture_close(&f);
+    fixture_open(&f, &mini_class, corpus, 4, 4);
+    cjkfts_search_options o;
+    cjkfts_search_options_init(&o);
+    o.k = 0;
+    h = search(&f, "同盟", CJKFTS_MODE_OR, &o);
+    assert_int_equal(cjkfts_hits_count(h), 0);
+    assert_int_equal(cjkfts_hits_total(h, &exact), 3);
+    assert_int_equal(exact, 1);
+    cjkfts_hits_free(h);
+    o.k = 2;
+    o.offset = 5; /* past the end */
+    h = search(&f, "同盟", CJKFTS_MODE_AND, &o);
+    assert_int_equal(cjkfts_hits_count(h), 0);
+    assert_int_equal(cjkfts_hits_total(h, NULL), 3);
     cjkfts_hits_free(h);
     fixture_close(&f);
 }
@@ -546,6 +583,101 @@ static void test_pruning_equals_exhaustive(void **state)
     free(docs);
 }
 
+/* Random strings of syntax pieces: every one either fails to parse with ESYNTAX/ETOOBIG or
+ * searches without error, pruned and exhaustive giving the same hits. */
+static void test_random_syntax(void **state)
+{
+    (void)state;
+    static const char *pieces[] = {"日美", "同盟", "美", "安保条约", "天气", "\"", "(", ")",
+                                   " OR ", " AND ", " NOT ", "-", "title:", "body:",
+                                   "date:2024", "date:..2023", "、", " ", "a", "基石", "盟是"};
+    enum { NP = sizeof pieces / sizeof pieces[0] };
+    fixture f;
+    fixture_open(&f, &mini_class, corpus, 4, 2);
+    rng r = {99};
+    int parsed = 0;
+    for (int n = 0; n < 3000; n++) {
+        char q[512] = "";
+        int len = 1 + (int)rnd(&r, 10);
+        for (int i = 0; i < len; i++)
+            strcat(q, pieces[rnd(&r, NP)]);
+        for (int mode = 0; mode < 2; mode++) {
+            cjkfts_query *query = NULL;
+            int rc = cjkfts_query_parse(f.r, q, CJKFTS_NTS, mode, &query);
+            if (rc) {
+                if (rc != CJKFTS_ESYNTAX && rc != CJKFTS_ETOOBIG)
+                    fail_msg("[%s] mode %d: %d %s", q, mode, rc, cjkfts_errmsg(f.r));
+                continue;
+            }
+            parsed++;
+            cjkfts_query_free(query);
+            compare_modes(&f, q, mode, 3);
+        }
+    }
+    assert_true(parsed > 1000);
+    fixture_close(&f);
+}
+
+/* ---- several threads searching one reader ----------------------------------------------- */
+
+static const char *thread_queries[] = {"同盟", "日美同盟", "盟", "日美关系 -基石", "title:安保 OR 天气",
+                                       "同盟 date:2024", "安保条约"};
+enum { N_TQ = sizeof thread_queries / sizeof thread_queries[0] };
+
+typedef struct thread_job {
+    cjkfts_reader *r;
+    char want[N_TQ][512];
+    int failures;
+} thread_job;
+
+/* The hits of a query as "id score snippet;..." */
+static void describe_hits(cjkfts_reader *r, int qi, char *out, size_t cap)
+{
+    cjkfts_hits *h = NULL;
+    int mode = qi == 3 ? CJKFTS_MODE_OR : CJKFTS_MODE_AND;
+    out[0] = 0;
+    if (cjkfts_search_string(r, thread_queries[qi], mode, NULL, &h) == 0)
+        for (size_t i = 0; i < cjkfts_hits_count(h); i++) {
+            const cjkfts_hit *x = cjkfts_hits_get(h, i);
+            size_t n = strlen(out);
+            snprintf(out + n, cap - n, "%s %.17g %s;", x->id, x->score, x->snippet);
+        }
+    cjkfts_hits_free(h);
+}
+
+static void *thread_main(void *arg)
+{
+    thread_job *j = arg;
+    char got[512];
+    for (int round = 0; round < 30; round++)
+        for (int qi = 0; qi < N_TQ; qi++) {
+            describe_hits(j->r, qi, got, sizeof got);
+            j->failures += strcmp(got, j->want[qi]) != 0;
+        }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_open(&f, &mini_class, corpus, 4, 2);
+    thread_job job = {f.r, {{0}}, 0};
+    for (int qi = 0; qi < N_TQ; qi++)
+        describe_hits(f.r, qi, job.want[qi], sizeof job.want[qi]);
+    thread_job jobs[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = job;
+        assert_int_equal(pthread_create(&t[i], NULL, thread_main, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(jobs[i].failures, 0);
+    }
+    fixture_close(&f);
+}
+
 /* Every allocation failure gives CJKFTS_ENOMEM (with a failed hits handle) or success. */
 static void test_alloc_failures(void **state)
 {
@@ -586,8 +718,11 @@ int main(void)
         cmocka_unit_test(test_deleted_documents),
         cmocka_unit_test(test_hits_fields_paging_explain),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_empty_index_and_k0),
         cmocka_unit_test(test_pruning_equals_exhaustive),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_random_syntax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,6 +97,26 @@ static void test_invalid_utf8_and_spaces(void **state)
     check_snippet(CJKFTS_MODE_AND, "美国", "美国美国美国美国", 3, "[美国美]…");
 }
 
+static void test_long_text(void **state)
+{
+    (void)state;
+    /* 200 invalid bytes (one character each) + 100 甲 + 日美同盟 + 300 乙 + "。…" */
+    size_t cap = 200 + 100 * 3 + 12 + 300 * 3 + 16, n = 0;
+    char *t = malloc(cap);
+    for (int i = 0; i < 200; i++)
+        t[n++] = '\xff';
+    for (int i = 0; i < 100; i++)
+        memcpy(t + n, "甲", 3), n += 3;
+    memcpy(t + n, "日美同盟", 12), n += 12;
+    for (int i = 0; i < 300; i++)
+        memcpy(t + n, "乙", 3), n += 3;
+    check_snippet_hl(CJKFTS_MODE_AND, "日美同盟", t, n, 10, "[", "]", "…甲甲甲[日美同盟]乙乙乙…");
+    check_snippet_hl(CJKFTS_MODE_AND, "安保", t, n, 3, "[", "]",
+                     "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd…");
+    check_snippet_hl(CJKFTS_MODE_AND, "乙乙", t, n, 4, "[", "]", "…[乙乙乙乙]…");
+    free(t);
+}
+
 static void test_window_choice(void **state)
 {
     (void)state;
@@ -172,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_original_text_highlight),
         cmocka_unit_test(test_invalid_utf8_and_spaces),
         cmocka_unit_test(test_window_choice),
+        cmocka_unit_test(test_long_text),
         cmocka_unit_test(test_find_occurrences),
         cmocka_unit_test(test_alloc_failures),
     };

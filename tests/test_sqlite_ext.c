@@ -332,6 +332,12 @@ static void test_sql_search(void **state)
     assert_string_equal(query(db, "SELECT snippet(t, 1, '[', ']', '…', 4) FROM t "
                                   "WHERE t MATCH '伙伴'"),
                         "…立[伙伴]关系…"); /* 4 tokens: 立伙 伙伴 伴关 关系 */
+    /* a quoted string with a space: the runs as written, not the contiguous text */
+    query(db, "INSERT INTO t(rowid, title, body) VALUES (6, '', '日美 同盟')");
+    assert_string_equal(query(db, "SELECT rowid FROM t WHERE t MATCH '\"日美 同盟\"'"), "6");
+    assert_string_equal(query(db, "SELECT rowid FROM t WHERE t MATCH '日美同盟'"), "1");
+    assert_string_equal(query(db, "SELECT rowid FROM t WHERE t MATCH '日美 同盟' ORDER BY rowid"),
+                        "1\n6");
     sqlite3_close(db);
 }
 

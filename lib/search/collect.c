@@ -72,6 +72,8 @@ static bool ranked_or_shape(const qy_plan *p, shape *sh)
         sh->root_and = r;
     } else
         or = r;
+    if (!or)
+        return false; /* filters and exclusions only: a scan */
     if (or->kind == QY_N_OR) {
         sh->clauses = (const qy_node *const *)or->kids;
         sh->n_clauses = or->n_kids;

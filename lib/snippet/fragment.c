@@ -4,12 +4,15 @@
 
 #include "snippet/snippet.h"
 
-/* The text as characters: cstart[i] is the byte offset of character i, cstart[n] == len.
- * An invalid UTF-8 subpart counts as one character (written as U+FFFD). */
+/* The text as characters. An invalid UTF-8 subpart counts as one character (written as
+ * U+FFFD). Character i is found from a checkpoint kept every CK characters (the byte offset of
+ * character k * CK), so huge texts need little memory: about len / 24 bytes for CJK text. */
+#define CK 64
+
 typedef struct chars {
     const uint8_t *s;
     size_t len, n;
-    size_t *cstart;
+    size_t *ck;
 } chars;
 
 static int chars_init(chars *c, const char *text, size_t len)
@@ -17,42 +20,70 @@ static int chars_init(chars *c, const char *text, size_t len)
     c->s = (const uint8_t *)text;
     c->len = len;
     c->n = 0;
-    c->cstart = cf_malloc((len + 1) * sizeof *c->cstart);
-    if (!c->cstart)
+    c->ck = cf_malloc((len / CK + 2) * sizeof *c->ck);
+    if (!c->ck)
         return CJKFTS_ENOMEM;
     for (size_t i = 0; i < len;) {
-        c->cstart[c->n++] = i;
+        if (c->n % CK == 0)
+            c->ck[c->n / CK] = i;
+        c->n++;
         cf_utf8_decode(c->s, len, &i);
     }
-    c->cstart[c->n] = len;
+    if (c->n % CK == 0)
+        c->ck[c->n / CK] = len;
     return 0;
+}
+
+/* A position in the text: character idx starts at byte b. */
+typedef struct cur {
+    size_t idx, b;
+} cur;
+
+/* The cursor at character i (i <= n). */
+static cur cur_at(const chars *c, size_t i)
+{
+    cur k = {i / CK * CK, c->ck[i / CK]};
+    while (k.idx < i) {
+        cf_utf8_decode(c->s, c->len, &k.b);
+        k.idx++;
+    }
+    return k;
+}
+
+/* The code point under the cursor (CF_UTF8_INVALID for an invalid subpart); moves past it. */
+static int32_t cur_next(const chars *c, cur *k)
+{
+    k->idx++;
+    return cf_utf8_decode(c->s, c->len, &k->b);
 }
 
 /* Index of the character holding byte b (b <= len). */
 static size_t char_at(const chars *c, size_t b)
 {
-    size_t lo = 0, hi = c->n; /* last i with cstart[i] <= b */
+    size_t lo = 0, hi = c->n / CK; /* last checkpoint at or before b */
     while (lo < hi) {
         size_t mid = lo + (hi - lo + 1) / 2;
-        if (c->cstart[mid] <= b)
+        if (c->ck[mid] <= b)
             lo = mid;
         else
             hi = mid - 1;
     }
-    return lo;
+    cur k = {lo * CK, c->ck[lo]};
+    while (k.idx < c->n) {
+        cur next = k;
+        cur_next(c, &next);
+        if (next.b > b)
+            break;
+        k = next;
+    }
+    return k.idx;
 }
 
 /* Index of the first character starting at or after byte b. */
 static size_t char_from(const chars *c, size_t b)
 {
     size_t i = char_at(c, b);
-    return c->cstart[i] < b ? i + 1 : i;
-}
-
-static int32_t cp_at(const chars *c, size_t i)
-{
-    size_t b = c->cstart[i];
-    return cf_utf8_decode(c->s, c->len, &b);
+    return i < c->n && cur_at(c, i).b < b ? i + 1 : i;
 }
 
 static bool is_blank(int32_t cp)
@@ -93,13 +124,22 @@ static void best_window(const span *sp, size_t n, const double *weight, size_t w
     }
 }
 
+/* The first character in [s, limit) that is not blank, or limit. */
+static size_t skip_blanks(const chars *c, size_t s, size_t limit)
+{
+    for (cur k = cur_at(c, s); k.idx < limit; s = k.idx)
+        if (!is_blank(cur_next(c, &k)))
+            break;
+    return s;
+}
+
 /* The character after the last (or first) sentence end in [from, to), or none. */
 static bool sentence_start(const chars *c, size_t from, size_t to, bool last, size_t *at)
 {
     bool found = false;
-    for (size_t i = from; i < to; i++)
-        if (ends_sentence(cp_at(c, i))) {
-            *at = i + 1;
+    for (cur k = cur_at(c, from); k.idx < to;)
+        if (ends_sentence(cur_next(c, &k))) {
+            *at = k.idx;
             found = true;
             if (!last)
                 break;
@@ -128,9 +168,7 @@ static void place_window(const chars *c, size_t a, size_t b, size_t w, size_t *s
             sentence_start(c, s, a, false, &s);
         }
     }
-    while (s < a && is_blank(cp_at(c, s)))
-        s++;
-    *start = s;
+    *start = skip_blanks(c, s, a);
     *end = e;
 }
 
@@ -146,9 +184,11 @@ static void put(writer *wr, const void *p, size_t n)
         wr->rc = cf_buf_append(wr->out, p, n);
 }
 
-static void put_char(writer *wr, const chars *c, size_t i)
+/* Write the character under the cursor and move past it. */
+static void put_char(writer *wr, const chars *c, cur *k)
 {
-    int32_t cp = cp_at(c, i);
+    size_t from = k->b;
+    int32_t cp = cur_next(c, k);
     if (cp != CF_UTF8_INVALID && (cp < 0x20 || cp == 0x7f || cp == ' ')) {
         wr->pending_space = wr->any;
         return;
@@ -160,16 +200,13 @@ static void put_char(writer *wr, const chars *c, size_t i)
     if (cp == CF_UTF8_INVALID)
         put(wr, "\xef\xbf\xbd", 3);
     else
-        put(wr, c->s + c->cstart[i], c->cstart[i + 1] - c->cstart[i]);
+        put(wr, c->s + from, k->b - from);
 }
 
 /* True when a character that is not blank lies in [from, to). */
 static bool any_text(const chars *c, size_t from, size_t to)
 {
-    for (size_t i = from; i < to; i++)
-        if (!is_blank(cp_at(c, i)))
-            return true;
-    return false;
+    return skip_blanks(c, from, to) < to;
 }
 
 /* Write characters [start, end) with markers around the merged spans sp[0..n). */
@@ -180,6 +217,7 @@ static int write_fragment(const chars *c, const span *sp, size_t n, size_t start
     size_t lo = strlen(o->hl_open), lc = strlen(o->hl_close), k = 0;
     if (any_text(c, 0, start))
         put(&wr, "\xe2\x80\xa6", 3);
+    cur at = cur_at(c, start);
     for (size_t i = start; i < end; i++) {
         while (k < n && sp[k].b <= i)
             k++;
@@ -189,7 +227,7 @@ static int write_fragment(const chars *c, const span *sp, size_t n, size_t start
                 put(&wr, " ", 1), wr.pending_space = false;
             put(&wr, o->hl_open, lo);
         }
-        put_char(&wr, c, i);
+        put_char(&wr, c, &at);
         if (k < n && sp[k].a <= i && (sp[k].b == i + 1 || i + 1 == end))
             put(&wr, o->hl_close, lc);
     }
@@ -233,8 +271,7 @@ static int snippet_of(const chars *c, const sn_occ *occ, size_t n, const double 
             b = sp[i].b > b ? sp[i].b : b;
         place_window(c, sp[bi].a, b, o->chars, &start, &end);
     } else
-        while (start < end && is_blank(cp_at(c, start)))
-            start++;
+        start = skip_blanks(c, 0, end);
     if (!rc)
         rc = write_fragment(c, sp, merge_spans(sp, n), start, end, o, out);
     cf_free(sp);
@@ -261,7 +298,7 @@ int sn_snippet(cjkfts_analyzer *an, const qy_plan *plan, const double *weight,
         rc = snippet_of(&c, occ, n, weight, plan->n_units, o, out);
     if (rc == CJKFTS_ENOMEM)
         cf_fail(err, rc, "out of memory building a snippet");
-    cf_free(c.cstart);
+    cf_free(c.ck);
     cf_free(occ);
     cf_free(own);
     return rc;

@@ -41,4 +41,10 @@ run 0 optimize "$bin/cjkfts-index" --optimize "$idx"
 contains "$tmp/optimize.out" "index $idx: 5 documents, 1 segment"
 run 0 json3 "$bin/cjkfts-search" --json "$idx" 日美同盟
 diff -u "$tmp/json.out" "$tmp/json3.out" || fail "optimized index gives other results"
+
+# --commit-every: commits along the way give the same documents and the same hits
+run 0 every "$bin/cjkfts-index" --commit-every=2 "$tmp/every.idx" corpus
+contains "$tmp/every.out" "5 documents indexed: 5 new, 0 replaced"
+run 0 json4 "$bin/cjkfts-search" --json "$tmp/every.idx" 日美同盟
+cut -d, -f1 "$tmp/json4.out" | diff -u "$tmp/ids1" - || fail "--commit-every changed the hits"
 exit 0

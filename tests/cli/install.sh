@@ -39,6 +39,14 @@ nm -D --defined-only "$root/lib/sqlite3/cjkfts_sqlite.so" | awk '$2 == "T" { pri
     >"$tmp/extsyms"
 [ "$(cat "$tmp/extsyms")" = sqlite3_cjkftssqlite_init ] ||
     fail "extension exports: $(cat "$tmp/extsyms")"
+# Every option a tool's --help lists is described in its manual page.
+for tool in cjkfts-index cjkfts-search; do
+    "$bindir/$tool" --help | grep -E '^ +-' | grep -oE -- '--?[a-z][a-z-]*' | LC_ALL=C sort -u |
+        while IFS= read -r opt; do
+            grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "man/$tool.1" ||
+                fail "man/$tool.1 does not describe $opt"
+        done
+done
 for m in "$root"/share/man/man1/*.1 "$root"/share/man/man3/*.3; do
     LC_ALL=C.UTF-8 groff -k -man -Tutf8 -ww -z "$m" 2>"$tmp/groff" || fail "groff $m"
     [ ! -s "$tmp/groff" ] || { cat "$tmp/groff"; fail "man page warnings in $m"; }
@@ -98,6 +106,18 @@ rm -rf "$tmp/ix"
 # shellcheck disable=SC2086
 "$build/examples/quickstart" "$tmp/ix" 日美同盟 $seeds >"$tmp/out2" || fail "in-tree example"
 diff -u "$tmp/expected" "$tmp/out2" || fail "in-tree example output"
+
+# Failures are reported with the handle's detail and exit status 1.
+if "$build/examples/quickstart" "$tmp/ix" '(日本' corpus/000_a504bfee362ca583.txt \
+    2>"$tmp/err"; then
+    fail "a query syntax error was not reported"
+fi
+grep -q "^quickstart: (日本: query syntax error: .* at byte 0" "$tmp/err" ||
+    fail "syntax error message: $(cat "$tmp/err")"
+if "$build/examples/quickstart" "$tmp/ix" 日本 "$tmp/missing.txt" 2>"$tmp/err"; then
+    fail "a missing file was not reported"
+fi
+grep -qx "quickstart: $tmp/missing.txt: I/O error" "$tmp/err" || fail "I/O message: $(cat "$tmp/err")"
 
 # The excerpt in README.md is taken from the example: every line of it (but "...") is in it.
 sed -n '/^## The library in one example/,/^## /p' README.md | sed -n '/^```c$/,/^```$/p' |

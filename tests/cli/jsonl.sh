@@ -12,6 +12,7 @@ printf '%s\n' \
 printf '{"id":"n4","body":"bad \377 byte"}\n' >>"$in"
 printf '{"id":"n5","title":"CRLF line","body":"日美同盟"}\r\n' >>"$in"
 printf '{"id":"n6","date":20240101}\n' >>"$in"
+printf '{"id":"n7","date":"yesterday","body":"日美同盟"}\n' >>"$in"
 
 run 1 index "$bin/cjkfts-index" "$idx" "$in"
 sed "s|$tmp/|TMP/|g" "$tmp/index.err" >"$tmp/index-err.txt"
