@@ -14,7 +14,7 @@
 #include "index/index.h"
 
 #define STORE_BLOCK_BYTES (64 * 1024)
-#define STORE_ZSTD_LEVEL 3
+#define STORE_ZSTD_LEVEL 2
 #define STORE_TAIL (3 * 8)
 #define STORE_ENTRY 12
 
