@@ -489,6 +489,12 @@ CF_HIDDEN void ix_lock_release(int fd);
 
 /* ---- merge.c -------------------------------------------------------------------------------- */
 /* A segment as the writer holds it: its pending deletions and whether it is committed. */
+/* idfilter.c: a Bloom filter of a segment's ids (absent ids skip the dictionary). */
+typedef struct ix_idfilter ix_idfilter;
+CF_HIDDEN int ix_idfilter_build(const ix_segment *g, ix_idfilter **out, cf_err *err);
+CF_HIDDEN bool ix_idfilter_maybe(const ix_idfilter *f, const char *id, size_t len);
+CF_HIDDEN void ix_idfilter_free(ix_idfilter *f);
+
 typedef struct ix_wseg {
     ix_segment *seg;
     uint8_t *live; /* the writer's copy of the live bitmap; NULL while nothing was deleted */
@@ -496,7 +502,11 @@ typedef struct ix_wseg {
     uint64_t del_gen; /* the .del file on disk, 0 for none */
     bool dirty;       /* deletions not written yet */
     bool fresh;       /* written since the last commit */
+    ix_idfilter *ids; /* built at the first id lookup */
 } ix_wseg;
+
+/* Close the segment and free what the writer kept for it. */
+CF_HIDDEN void ix_wseg_release(ix_wseg *s);
 
 CF_HIDDEN int ix_merge_segments(const char *dir, ix_segment *const *in, uint32_t n,
                                 uint64_t segnum, uint32_t *docs_out, cf_err *err);

@@ -239,7 +239,7 @@ static int merge_group(const char *dir, ix_wseg *segs, uint32_t *nsegs, const ui
         in[i] = segs[idx[i]].seg;
         live += segs[idx[i]].live_count;
     }
-    ix_wseg out = {NULL, NULL, 0, 0, false, true};
+    ix_wseg out = {NULL, NULL, 0, 0, false, true, NULL};
     int rc = 0;
     if (live > 0) {
         uint64_t segnum = (*next_segnum)++;
@@ -258,8 +258,7 @@ static int merge_group(const char *dir, ix_wseg *segs, uint32_t *nsegs, const ui
     uint32_t j = 0, m = 0;
     for (uint32_t i = 0; i < *nsegs; i++) {
         if (m < k && idx[m] == i) {
-            ix_seg_close(segs[i].seg);
-            cf_free(segs[i].live);
+            ix_wseg_release(&segs[i]);
             if (m++ == 0 && out.seg)
                 segs[j++] = out;
             continue;

@@ -50,18 +50,20 @@ struct cjkfts_writer {
 
 /* ---- segment list ------------------------------------------------------------------------- */
 
-static void wseg_release(ix_wseg *s)
+void ix_wseg_release(ix_wseg *s)
 {
     ix_seg_close(s->seg);
     cf_free(s->live);
+    ix_idfilter_free(s->ids);
     s->seg = NULL;
     s->live = NULL;
+    s->ids = NULL;
 }
 
 static void drop_segments(cjkfts_writer *w)
 {
     for (uint32_t i = 0; i < w->nsegs; i++)
-        wseg_release(&w->segs[i]);
+        ix_wseg_release(&w->segs[i]);
     w->nsegs = 0;
 }
 
@@ -90,7 +92,7 @@ static int load_state(cjkfts_writer *w)
         return rc;
     for (uint32_t i = 0; i < s->nsegs && !rc; i++) {
         ix_wseg ws = {s->segs[i], NULL, s->segs[i]->live_count, s->segs[i]->del_gen, false,
-                      false};
+                      false, NULL};
         rc = push_segment(w, &ws);
         if (!rc)
             s->segs[i] = NULL;
@@ -280,7 +282,11 @@ static int delete_in_segment(cjkfts_writer *w, ix_wseg *s, const char *id, size_
 {
     ix_term_info ti;
     cf_err e = CF_ERR_INIT;
-    int rc = ix_seg_term_get(s->seg, IX_FIELD_ID, id, len, &ti, &e);
+    int rc = s->ids ? 0 : ix_idfilter_build(s->seg, &s->ids, &e);
+    if (!rc && !ix_idfilter_maybe(s->ids, id, len))
+        rc = CJKFTS_ENOTFOUND;
+    if (!rc)
+        rc = ix_seg_term_get(s->seg, IX_FIELD_ID, id, len, &ti, &e);
     ix_postings *p = NULL;
     if (rc == 0)
         rc = ix_postings_open(s->seg, &ti, 0, &p, &e);
@@ -556,7 +562,7 @@ static int flush_buffer(cjkfts_writer *w)
         ix_seg_files_remove(w->dir, segnum);
         return 0;
     }
-    ix_wseg s = {NULL, live, live_count, 0, live != NULL, true};
+    ix_wseg s = {NULL, live, live_count, 0, live != NULL, true, NULL};
     rc = ix_seg_open(w->dir, segnum, ndocs, ndocs, 0, &s.seg, &w->h);
     if (!rc && live)
         ix_seg_set_live(s.seg, live, live_count);
@@ -577,7 +583,7 @@ static void drop_empty(cjkfts_writer *w)
     uint32_t j = 0;
     for (uint32_t i = 0; i < w->nsegs; i++) {
         if (w->segs[i].live_count == 0) {
-            wseg_release(&w->segs[i]);
+            ix_wseg_release(&w->segs[i]);
             continue;
         }
         w->segs[j++] = w->segs[i];
