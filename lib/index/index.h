@@ -10,6 +10,7 @@
 #ifndef CJKFTS_INDEX_H
 #define CJKFTS_INDEX_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -245,6 +246,11 @@ CF_HIDDEN const uint8_t *ix_pfor_decode(const uint8_t *in, const uint8_t *end, u
 CF_HIDDEN size_t ix_pfor_size(const uint8_t *in, const uint8_t *end, size_t n);
 
 /* ---- segment.c: the segment and its reader state ------------------------------------------- */
+/* Reusable state a segment lends to readers (any thread): see stored.c. */
+typedef struct ix_seg_cache {
+    _Atomic(void *) dctx; /* a free zstd decompression context, or NULL */
+} ix_seg_cache;
+
 struct ix_segment {
     uint64_t segnum, del_gen;
     uint32_t doc_count, live_count;
@@ -265,6 +271,7 @@ struct ix_segment {
     /* stored fields (stored.c) */
     const uint8_t *sto_table;
     uint64_t sto_nblocks, sto_data_end;
+    ix_seg_cache *cache;
 };
 
 CF_HIDDEN char *ix_seg_file_name(const char *dir, uint64_t segnum, const char *ext);
@@ -358,6 +365,7 @@ CF_HIDDEN size_t ix_storew_mem(const ix_storew *s);
 CF_HIDDEN int ix_storew_add(ix_storew *s, const uint8_t *doc, size_t len, cf_err *err);
 CF_HIDDEN int ix_storew_finish(ix_storew *s, cf_err *err);
 CF_HIDDEN int ix_stored_open(ix_segment *g, cf_err *err);
+CF_HIDDEN void ix_stored_cache_free(ix_seg_cache *c);
 /* The serialized document: raw gets (a prefix of) its block, the document at [off, off+len). */
 CF_HIDDEN int ix_seg_stored_raw(const ix_segment *g, uint32_t doc, cf_buf *raw, size_t *off,
                                 size_t *len, cf_err *err);

@@ -351,6 +351,12 @@ int ix_seg_open(const char *dir, uint64_t segnum, uint32_t doc_count, uint32_t l
     g->del_gen = del_gen;
     g->live_count = doc_count;
     cf_buf_init(&g->del_buf);
+    g->cache = cf_calloc(1, sizeof *g->cache);
+    if (!g->cache) {
+        cf_free(g);
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    }
+    atomic_init(&g->cache->dctx, NULL);
     int rc = read_meta(g, dir, doc_count, err);
     for (int f = 0; f < IX_NFILES && !rc; f++)
         rc = map_file(g, dir, f, err);
@@ -386,6 +392,8 @@ void ix_seg_close(ix_segment *g)
     for (int f = 0; f < IX_NPATHS; f++)
         cf_free(g->paths[f]);
     cf_buf_free(&g->del_buf);
+    ix_stored_cache_free(g->cache);
+    cf_free(g->cache);
     cf_free(g);
 }
 
