@@ -283,4 +283,97 @@ uninstall:
 -include $(SQLITE_OBJ:.o=.d) $(EXAMPLES:%=%.d)
 # ============================================================================== (end of block)
 
+# =============================================================================================
+# Reliability: fuzzing, ThreadSanitizer, crash soak (tests/fuzz/, tests/test_crash.c and the
+# other robustness tests, bench/soak*). Everything of it lives in this block.
+#
+#   make fuzz-smoke    build the libFuzzer targets tests/fuzz/fuzz_*.c (clang) and run each
+#                      FUZZ_SMOKE_TIME seconds (CI)
+#   make fuzz          run each target FUZZ_TIME seconds (default 60) on its corpus
+#   make fuzz-long     the same with FUZZ_TIME=1800
+#   make fuzz-regress  replay tests/fuzz/regress/<target>/ and the seed corpora without libFuzzer
+#                      (built with $(CC), ASan+UBSan); part of `make test`
+#   make tsan          the concurrency test under ThreadSanitizer
+#   make soak          SOAK_ROUNDS crash rounds (default 200), every corruption, size scaling
+FUZZ_CC         ?= clang
+FUZZ_DIR        := $(BUILD)/fuzz
+FUZZ_SAN        := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_HDRS       := $(wildcard tests/fuzz/*.h)
+FUZZ_TARGETS    := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJ        := $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_LIB        := $(FUZZ_DIR)/libcjkfts.a
+FUZZ_BINS       := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
+REPLAY_BINS     := $(FUZZ_TARGETS:%=$(BUILD)/asan/replay/%)
+FUZZ_TIME       ?= 60
+FUZZ_SMOKE_TIME ?= 6
+TSAN_DIR        := $(BUILD)/tsan
+TSAN_OBJ        := $(LIB_SRC:%.c=$(TSAN_DIR)/%.o)
+SOAK_ROUNDS     ?= 200
+
+.PHONY: fuzz fuzz-smoke fuzz-long fuzz-regress fuzz-build tsan soak
+test: fuzz-regress
+
+$(FUZZ_DIR)/obj/%.o: %.c $(CONFIG) $(GEN_HDRS)
+	@mkdir -p $(@D)
+	@echo "  CC fuzz $<"
+	@$(FUZZ_CC) $(CFLAGS_ALL) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_OBJ)
+	@rm -f $@
+	@$(AR) rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(FUZZ_LIB) $(CONFIG)
+	@echo "  LD fuzz $@"
+	@$(FUZZ_CC) $(CFLAGS_ALL) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LIB_LIBS)
+
+$(BUILD)/asan/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_HDRS) \
+                             $(ASAN_LIB) $(CONFIG)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(SANITIZE) -o $@ $< tests/fuzz/replay.c $(ASAN_LIB) $(LIB_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-regress: $(REPLAY_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+	    $(BUILD)/asan/replay/$$t tests/fuzz/regress/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+fuzz-smoke: $(FUZZ_BINS)
+	@sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SMOKE_TIME) $(FUZZ_TARGETS)
+
+fuzz: $(FUZZ_BINS)
+	@sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+fuzz-long: $(FUZZ_BINS)
+	@sh tests/fuzz/run.sh $(FUZZ_DIR) 1800 $(FUZZ_TARGETS)
+
+$(TSAN_DIR)/%.o: %.c $(CONFIG) $(GEN_HDRS)
+	@mkdir -p $(@D)
+	@echo "  CC tsan $<"
+	@$(CC) $(CFLAGS_ALL) -fsanitize=thread -MMD -MP -c $< -o $@
+
+$(TSAN_DIR)/libcjkfts.a: $(TSAN_OBJ)
+	@rm -f $@
+	@$(AR) rcs $@ $^
+
+$(TSAN_DIR)/tests/%: tests/%.c $(TEST_COMMON_SRC) $(TSAN_DIR)/libcjkfts.a $(CONFIG)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -fsanitize=thread $(TEST_CFLAGS) -o $@ $< $(TEST_COMMON_SRC) \
+	    $(TSAN_DIR)/libcjkfts.a $(TEST_LIBS) $(LIB_LIBS)
+
+tsan: $(TSAN_DIR)/tests/test_concurrency
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" CJKFTS_CONC_LONG=1 $<
+
+$(BUILD)/bench/soak_%: bench/soak_%.c $(STATIC) $(CONFIG)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -O2 -o $@ $< $(STATIC) $(LIB_LIBS)
+
+soak: $(BUILD)/tests/test_crash $(BUILD)/tests/test_corrupt $(BUILD)/bench/soak_limits
+	CJKFTS_CRASH_ROUNDS=$(SOAK_ROUNDS) $(BUILD)/tests/test_crash
+	CJKFTS_CORRUPT_ALL=1 $(BUILD)/tests/test_corrupt
+	$(BUILD)/bench/soak_limits
+
+-include $(FUZZ_OBJ:.o=.d) $(TSAN_OBJ:.o=.d)
+# ============================================================================== (end of block)
+
 -include $(LIB_OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) $(TOOL_COMMON_ASAN_OBJ:.o=.d)

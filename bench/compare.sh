@@ -17,6 +17,8 @@
 #             report in BUILD/peers/smoke/RESULTS.md only
 #   --big     the two corpora concatenated until >= 500 MB (distinct ids); keyword and
 #             question latencies only; report in BUILD/peers/big/RESULTS.md
+# For development: PEER_ENGINES="cjkfts xapian" runs only those engines, BIG_MB sets the size
+# of the --big corpus (default 500).
 set -eu
 
 MODE=full
@@ -30,7 +32,8 @@ DATA=$ROOT/../shared/corpus
 PEERS=$BUILD/peers
 OUT=$PEERS/$MODE
 K=10
-ENGINES="cjkfts lucene xapian groonga sqlite"
+ENGINES=${PEER_ENGINES:-cjkfts lucene xapian groonga sqlite}
+BIG_MB=${BIG_MB:-500}
 SEED=20240501
 
 if [ ! -f "$DATA/livedoor.jsonl" ]; then
@@ -40,6 +43,7 @@ fi
 [ -x "$PEERS/peer-prep" ] || { echo "compare: run make bench-peers first" >&2; exit 1; }
 rm -rf "$OUT"
 mkdir -p "$OUT/data" "$OUT/raw" "$OUT/plot"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RES=$OUT/results.tsv
 NOTES=$OUT/notes.txt
 : > "$RES"
@@ -77,7 +81,7 @@ prep() { "$PEERS/peer-prep" "$@" || { log "peer-prep $1 failed"; exit 1; }; }
 if [ $MODE = big ]; then
     prep corpus "$D/one.jsonl" 1 0 "$DATA/livedoor.jsonl" "$DATA/xinwenlianbo.jsonl"
     one=$(wc -c < "$D/one.jsonl")
-    copies=$(( (500000000 + one - 1) / one ))
+    copies=$(( (BIG_MB * 1000000 + one - 1) / one ))
     prep corpus "$D/big.jsonl" $copies 0 "$DATA/livedoor.jsonl" "$DATA/xinwenlianbo.jsonl"
     rm -f "$D/one.jsonl"
     prep keywords "$D/big.jsonl" "$D/big.kw.tsv" $NKW $SEED
@@ -248,8 +252,8 @@ profile() { # profile TITLE COMMAND...
     title=$1; shift
     perf record -q -g -F 997 -o "$OUT/perf.data" -- "$@" > /dev/null 2>&1 || return 0
     { printf '\n%s (`perf record -g`, self time, top symbols):\n\n```\n' "$title"
-      perf report -i "$OUT/perf.data" --stdio --no-children --sort symbol --percent-limit 1.5 \
-          -g none 2> /dev/null | grep '%' | head -n 15
+      perf report -i "$OUT/perf.data" --stdio --no-children --sort dso,symbol --percent-limit 1.5 \
+          -g none 2> /dev/null | grep '%' | sed 's/[ -]*$//' | head -n 15
       printf '```\n'; } >> "$PROF"
     rm -f "$OUT/perf.data" "$OUT/perf.data.old"
 }
@@ -313,7 +317,7 @@ table() {
         for kc in $cols; do
             k=${kc%%:*}; v=$(get "$sec" "$e" "$k"); b=$(get "$sec" cjkfts "$k")
             if [ -z "$v" ]; then printf 'n/a|'
-            elif [ "$e" = cjkfts ] || [ -z "$b" ]; then printf '%s|' "$v"
+            elif [ "$e" = cjkfts ] || [ -z "$b" ] || [ "${k%_zero}" != "$k" ]; then printf '%s|' "$v"
             else printf '%s (%s×)|' "$v" "$(ratio "$v" "$b")"; fi
         done
         echo
@@ -332,6 +336,9 @@ REPORT=$OUT/RESULTS.md
          "$(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, $(uname -sr)"
     echo "- commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
     echo "- engines: $(for e in $avail; do printf '%s ' "$e"; done)"
+    echo "- load average (1, 5, 15 min) at the start: $LOAD_START; at the end:"\
+         "$(cut -d' ' -f1-3 /proc/loadavg) (above the core count, other work shared the"\
+         "machine and every figure is slower and noisier than on an idle one)"
     echo
     echo "Every figure of another engine is followed by its ratio to cjkfts (engine / cjkfts):"
     echo "below 1× means fewer seconds, megabytes or milliseconds than cjkfts, or a lower score."

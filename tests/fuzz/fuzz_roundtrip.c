@@ -1,0 +1,168 @@
+/* fuzz_roundtrip.c: libFuzzer target for index -> search round trips. The input becomes up to
+ * eight documents (byte 0: count and options; the rest cut into that many pieces, each a title
+ * and a body, invalid UTF-8 and NUL bytes included), each given a term of its own (a marker word
+ * "qzx" + letters). They are indexed (in one or several segments), some deleted, and then:
+ * every live document is found by its marker and deleted ones are not; stored title and body
+ * come back byte for byte; the reader counts the live documents; the deep integrity check
+ * (postings against the re-analyzed stored text) passes; and the same holds after optimize. */
+#include "fuzz_common.h"
+
+#define MAXDOCS 8
+
+typedef struct rdoc {
+    char id[16], marker[16];
+    const uint8_t *title, *body; /* slices of the input */
+    size_t title_len, body_len;
+    char *body_full; /* body + "\n" + marker */
+    size_t body_full_len;
+    bool live;
+} rdoc;
+
+static char *root;
+
+static void cleanup(void)
+{
+    if (root)
+        fz_rmtree(root);
+    free(root);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    root = fz_tmpdir("roundtrip");
+    atexit(cleanup);
+    return 0;
+}
+
+static void make_docs(const uint8_t *p, size_t n, rdoc *d, unsigned nd)
+{
+    size_t at = 0;
+    for (unsigned i = 0; i < nd; i++) {
+        size_t piece = i + 1 == nd ? n - at : n / nd;
+        const uint8_t *s = p + at;
+        at += piece;
+        size_t tl = piece / 4;
+        snprintf(d[i].id, sizeof d[i].id, "doc%u", i);
+        snprintf(d[i].marker, sizeof d[i].marker, "qzx%c%c", 'a' + i, 'k' + i);
+        d[i].title = s, d[i].title_len = tl;
+        d[i].body = s + tl, d[i].body_len = piece - tl;
+        d[i].body_full_len = d[i].body_len + 1 + strlen(d[i].marker);
+        d[i].body_full = malloc(d[i].body_full_len + 1);
+        memcpy(d[i].body_full, d[i].body, d[i].body_len);
+        d[i].body_full[d[i].body_len] = '\n';
+        memcpy(d[i].body_full + d[i].body_len + 1, d[i].marker, strlen(d[i].marker) + 1);
+        d[i].live = true;
+    }
+}
+
+static void add_doc(cjkfts_writer *w, const rdoc *d)
+{
+    cjkfts_doc c = {d->id, CJKFTS_NTS, (const char *)d->title, d->title_len, d->body_full,
+                    d->body_full_len, NULL, NULL, NULL, 0};
+    int rc = cjkfts_writer_add(w, &c);
+    if (rc)
+        fz_die("add %s: %s", d->id, cjkfts_errmsg(w));
+}
+
+/* The hits of one marker: the live document with it must be there with its exact text. */
+static void check_doc(cjkfts_reader *r, const rdoc *docs, unsigned nd, const rdoc *d)
+{
+    cjkfts_search_options o;
+    cjkfts_search_options_init(&o);
+    o.k = nd + 1;
+    cjkfts_hits *h = NULL;
+    int rc = cjkfts_search_string(r, d->marker, CJKFTS_MODE_AND, &o, &h);
+    if (rc)
+        fz_die("search %s: %s", d->marker, cjkfts_errmsg(h));
+    bool found = false;
+    for (size_t i = 0; i < cjkfts_hits_count(h); i++) {
+        const cjkfts_hit *x = cjkfts_hits_get(h, i);
+        bool known = false;
+        for (unsigned k = 0; k < nd; k++)
+            known |= docs[k].live && strcmp(x->id, docs[k].id) == 0;
+        if (!known)
+            fz_die("search %s found %s, which is deleted or unknown", d->marker, x->id);
+        if (strcmp(x->id, d->id) != 0)
+            continue; /* another document may contain this marker in its own text */
+        found = true;
+        size_t tl = 0, bl = 0;
+        const char *t = cjkfts_hits_field(h, i, "title", &tl);
+        const char *b = cjkfts_hits_field(h, i, "body", &bl);
+        if (!t || tl != d->title_len || memcmp(t, d->title, tl) != 0)
+            fz_die("%s: stored title differs (%zu bytes, want %zu)", d->id, tl, d->title_len);
+        if (!b || bl != d->body_full_len || memcmp(b, d->body_full, bl) != 0)
+            fz_die("%s: stored body differs (%zu bytes, want %zu)", d->id, bl, d->body_full_len);
+    }
+    if (found != d->live)
+        fz_die("%s (%s) %s", d->marker, d->id, d->live ? "not found" : "found after deletion");
+    cjkfts_hits_free(h);
+}
+
+static void verify(cjkfts_index *ix, const rdoc *docs, unsigned nd)
+{
+    if (cjkfts_index_check(ix, CJKFTS_CHECK_DEEP))
+        fz_die("check: %s", cjkfts_errmsg(ix));
+    cjkfts_reader *r = NULL;
+    if (cjkfts_reader_open(ix, &r))
+        fz_die("reader_open: %s", cjkfts_errmsg(ix));
+    uint64_t live = 0;
+    for (unsigned i = 0; i < nd; i++) {
+        live += docs[i].live;
+        check_doc(r, docs, nd, &docs[i]);
+    }
+    if (cjkfts_reader_doc_count(r) != live)
+        fz_die("reader counts %llu documents, want %llu",
+               (unsigned long long)cjkfts_reader_doc_count(r), (unsigned long long)live);
+    cjkfts_reader_close(r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    uint8_t f = data[0];
+    unsigned nd = 1 + (f & 7);
+    rdoc docs[MAXDOCS];
+    memset(docs, 0, sizeof docs);
+    make_docs(data + 1, size - 1, docs, nd);
+    char path[600];
+    snprintf(path, sizeof path, "%s/ix", root);
+    fz_rmtree(path);
+    cjkfts_index_options o;
+    cjkfts_index_options_init(&o);
+    o.analyzer.fold_variants = !(f & 8);
+    o.merge_factor = 2 + (f >> 6);
+    cjkfts_index *ix = NULL;
+    cjkfts_writer *w = NULL;
+    if (cjkfts_index_open(path, &o, CJKFTS_OPEN_CREATE, &ix) || cjkfts_writer_open(ix, &w))
+        fz_die("open: %s", cjkfts_errmsg(ix));
+    for (unsigned i = 0; i < nd; i++) {
+        add_doc(w, &docs[i]);
+        if ((f & 16) && i % 3 == 2 && cjkfts_writer_commit(w)) /* several segments */
+            fz_die("commit: %s", cjkfts_errmsg(w));
+    }
+    if (cjkfts_writer_commit(w))
+        fz_die("commit: %s", cjkfts_errmsg(w));
+    if (f & 32) { /* delete every other document */
+        for (unsigned i = 0; i < nd; i += 2) {
+            if (cjkfts_writer_delete(w, docs[i].id, CJKFTS_NTS))
+                fz_die("delete %s: %s", docs[i].id, cjkfts_errmsg(w));
+            docs[i].live = false;
+        }
+        if (cjkfts_writer_commit(w))
+            fz_die("commit: %s", cjkfts_errmsg(w));
+    }
+    verify(ix, docs, nd);
+    if (cjkfts_writer_optimize(w))
+        fz_die("optimize: %s", cjkfts_errmsg(w));
+    verify(ix, docs, nd);
+    cjkfts_writer_close(w);
+    cjkfts_index_close(ix);
+    for (unsigned i = 0; i < nd; i++)
+        free(docs[i].body_full);
+    return 0;
+}
