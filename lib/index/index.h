@@ -279,6 +279,7 @@ CF_HIDDEN void ix_seg_compute_live_sums(ix_segment *g);
 /* Point the segment at a live bitmap owned by the caller (the writer's pending deletions). */
 CF_HIDDEN void ix_seg_set_live(ix_segment *g, const uint8_t *live, uint32_t live_count);
 CF_HIDDEN void ix_seg_files_remove(const char *dir, uint64_t segnum);
+CF_HIDDEN void ix_seg_release_pages(const ix_segment *g); /* see segment.c */
 CF_HIDDEN size_t ix_live_bytes(uint32_t doc_count);
 CF_HIDDEN void ix_live_fill(uint8_t *live, uint32_t doc_count); /* all live */
 CF_HIDDEN uint32_t ix_live_count(const uint8_t *live, uint32_t doc_count);
@@ -412,18 +413,20 @@ CF_HIDDEN void ix_buffer_free(ix_buffer *b);
 CF_HIDDEN void ix_buffer_reset(ix_buffer *b);
 CF_HIDDEN size_t ix_buffer_mem(const ix_buffer *b);
 CF_HIDDEN uint32_t ix_buffer_docs(const ix_buffer *b);
-/* Adding a document: begin, token() per occurrence (positions non-decreasing per field), end. */
+/* Adding a document: begin, add_doc, end. */
 CF_HIDDEN int ix_buffer_begin_doc(ix_buffer *b, uint32_t *doc);
-CF_HIDDEN int ix_buffer_token(ix_buffer *b, int field, const char *term, size_t len,
-                              uint32_t pos);
-/* A token of the current document: term bytes at off in a shared byte array. */
-typedef struct ix_tok {
-    uint32_t off, len, pos, hash; /* hash: ix_term_hash(field, term) */
-    uint8_t field;
-} ix_tok;
+/* The tokens of one document, grouped by term before they go into the buffer. */
+typedef struct ix_doctoks ix_doctoks;
+CF_HIDDEN int ix_doctoks_new(ix_doctoks **out);
+CF_HIDDEN void ix_doctoks_free(ix_doctoks *d);
+CF_HIDDEN void ix_doctoks_reset(ix_doctoks *d);
+CF_HIDDEN size_t ix_doctoks_mem(const ix_doctoks *d);
+/* One occurrence; positions must be non-decreasing within a field. */
+CF_HIDDEN int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len,
+                             uint32_t pos);
 CF_HIDDEN uint32_t ix_term_hash(int field, const char *term, size_t len);
-/* Same as ix_buffer_token for each token, faster (looks ahead to prefetch). */
-CF_HIDDEN int ix_buffer_tokens(ix_buffer *b, const ix_tok *toks, size_t n, const uint8_t *bytes);
+/* Add every term of d to the current document (between begin_doc and end_doc). */
+CF_HIDDEN int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d);
 CF_HIDDEN void ix_buffer_end_doc(ix_buffer *b, const uint32_t len[IX_NFIELDS], int32_t date);
 CF_HIDDEN int ix_buffer_find_id(const ix_buffer *b, const char *id, size_t len, uint32_t *doc);
 CF_HIDDEN bool ix_buffer_is_live(const ix_buffer *b, uint32_t doc);

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "index/index.h"
@@ -425,4 +426,14 @@ void ix_live_fill(uint8_t *live, uint32_t doc_count)
     memset(live, 0xff, nb);
     if (doc_count & 7)
         live[nb - 1] = (uint8_t)((1u << (doc_count & 7)) - 1);
+}
+
+/* Drop this process's page-table entries for the segment's mapped files: a merge reads
+ * segments once from end to end, and the pages it passed need not stay in its resident set
+ * (the kernel keeps them in the page cache; they come back with a minor fault if needed). */
+void ix_seg_release_pages(const ix_segment *g)
+{
+    for (int f = 0; f < IX_NFILES; f++)
+        if (g->map[f].data)
+            madvise((void *)(uintptr_t)g->map[f].data, g->map[f].len, MADV_DONTNEED);
 }
