@@ -109,6 +109,19 @@ static void test_roundtrip(void **state)
     assert_int_equal(ix_postings_next(p), 123);
     assert_int_equal(ix_postings_next(p), IX_NO_MORE_DOCS);
     ix_postings_free(p);
+    /* the id filter: every id in, few false positives */
+    ix_idfilter *idf;
+    assert_int_equal(ix_idfilter_build(g, &idf, &e), 0);
+    for (unsigned i = 0; i < N; i++)
+        assert_true(ix_idfilter_maybe(idf, docs[i].id, strlen(docs[i].id)));
+    unsigned fp = 0;
+    for (unsigned i = 0; i < 10000; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "other-%u", i);
+        fp += ix_idfilter_maybe(idf, id, strlen(id));
+    }
+    assert_true(fp < 300);
+    ix_idfilter_free(idf);
     cjkfts_index_stats st;
     assert_int_equal(cjkfts_index_stats_get(ix, &st), 0);
     assert_int_equal(st.generation, 1);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
@@ -61,6 +62,19 @@ static void test_many_flushes(void **state)
     assert_true(st.segments >= 4);
     assert_int_equal(st.docs, N);
     th_verify(ix, docs, N);
+    /* flushes happen when the buffer is full, not more often: segments but the last are of
+     * similar size */
+    cjkfts_reader *r;
+    assert_int_equal(cjkfts_reader_open(ix, &r), 0);
+    const ix_snapshot *s = ix_reader_snapshot(r);
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (uint32_t i = 0; i + 1 < ix_snapshot_segment_count(s); i++) {
+        uint32_t n = ix_seg_doc_count(ix_snapshot_segment(s, i));
+        lo = n < lo ? n : lo;
+        hi = n > hi ? n : hi;
+    }
+    assert_true(lo >= 100 && hi < 2 * lo);
+    cjkfts_reader_close(r);
     cjkfts_index_close(ix);
     /* merging three at a time while flushing */
     ix = th_open(p2, 1u << 20, 3);
@@ -384,6 +398,114 @@ static void test_rollback_and_cleanup(void **state)
     th_rmdir(tmp);
 }
 
+/* ---- concurrent readers ------------------------------------------------------------------- */
+
+typedef struct walk_job {
+    const ix_snapshot *s;
+    uint64_t sum; /* checksum of every (segment, field, term, doc, position) */
+    int errors;
+} walk_job;
+
+static void *walk_thread(void *arg)
+{
+    walk_job *j = arg;
+    cf_err e = CF_ERR_INIT;
+    for (uint32_t gi = 0; gi < ix_snapshot_segment_count(j->s); gi++) {
+        const ix_segment *g = ix_snapshot_segment(j->s, gi);
+        for (int f = 0; f < IX_NFIELDS; f++) {
+            ix_term_iter *it;
+            if (ix_seg_prefix_iter(g, f, "", 0, &it, &e)) {
+                j->errors++;
+                continue;
+            }
+            const char *t;
+            size_t tl;
+            ix_term_info ti;
+            while (ix_term_iter_next(it, &t, &tl, &ti, &e) == 1) {
+                ix_term_info t2;
+                ix_postings *p;
+                if (ix_seg_term_get(g, f, t, tl, &t2, &e) ||
+                    ix_postings_open(g, &t2, IX_POST_POSITIONS, &p, &e)) {
+                    j->errors++;
+                    continue;
+                }
+                uint64_t th = cf_hash64(t, tl);
+                for (uint32_t d; (d = ix_postings_next(p)) != IX_NO_MORE_DOCS;) {
+                    const uint32_t *pos;
+                    int n = ix_postings_positions(p, &pos);
+                    for (int k = 0; k < n; k++)
+                        j->sum += (th ^ ((uint64_t)gi << 48 | (uint64_t)d << 20 | pos[k])) *
+                                  0x9e3779b97f4a7c15ull;
+                }
+                j->errors += ix_postings_error(p, &e) != 0;
+                ix_postings_free(p);
+            }
+            ix_term_iter_free(it);
+        }
+        for (uint32_t d = 0; d < ix_seg_doc_count(g); d++) {
+            ix_stored_doc sd;
+            if (ix_seg_stored_get(g, d, &sd, &e) == 0) {
+                j->sum += cf_hash64(sd.fields[2].value, sd.fields[2].value_len);
+                ix_stored_doc_free(&sd);
+            } else {
+                j->errors++;
+            }
+        }
+    }
+    cf_handle_destroy(&e);
+    return NULL;
+}
+
+static void test_concurrent_readers(void **state)
+{
+    (void)state;
+    char *tmp = th_tmpdir(), *path = th_path(tmp, "idx");
+    enum { N = 600, T = 4 };
+    tdoc *docs = calloc(N, sizeof *docs);
+    th_rng rng = {21};
+    for (unsigned i = 0; i < N; i++)
+        th_gen(&docs[i], &rng, i, 0);
+    cjkfts_index *ix = th_open(path, 0, 3);
+    cjkfts_writer *w;
+    assert_int_equal(cjkfts_writer_open(ix, &w), 0);
+    for (unsigned i = 0; i < N / 2; i++) {
+        th_add(w, &docs[i]);
+        if (i % 50 == 49)
+            assert_int_equal(cjkfts_writer_commit(w), 0);
+    }
+    cjkfts_reader *r;
+    assert_int_equal(cjkfts_reader_open(ix, &r), 0);
+    walk_job ref = {ix_reader_snapshot(r), 0, 0};
+    walk_thread(&ref);
+    assert_int_equal(ref.errors, 0);
+    pthread_t th[T];
+    walk_job jobs[T];
+    for (int i = 0; i < T; i++) {
+        jobs[i] = (walk_job){ix_reader_snapshot(r), 0, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, walk_thread, &jobs[i]), 0);
+    }
+    /* meanwhile the writer goes on, merges and optimizes the files away */
+    for (unsigned i = N / 2; i < N; i++) {
+        th_add(w, &docs[i]);
+        if (i % 50 == 49)
+            assert_int_equal(cjkfts_writer_commit(w), 0);
+    }
+    assert_int_equal(cjkfts_writer_optimize(w), 0);
+    for (int i = 0; i < T; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(jobs[i].errors, 0);
+        assert_true(jobs[i].sum == ref.sum);
+    }
+    assert_int_equal(cjkfts_reader_doc_count(r), N / 2);
+    cjkfts_reader_close(r);
+    cjkfts_writer_close(w);
+    th_verify(ix, docs, N);
+    cjkfts_index_close(ix);
+    docs_free(docs, N);
+    free(path);
+    th_rmdir(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -393,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_merge_policy),
         cmocka_unit_test(test_lock),
         cmocka_unit_test(test_rollback_and_cleanup),
+        cmocka_unit_test(test_concurrent_readers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,11 +4,11 @@
  *
  * Invariants. Every pool allocation lies inside one page, except that one larger than a page
  * gets consecutive page slots backed by one allocation, so an address (page << 16 | offset)
- * always reaches contiguous bytes. A stream is a chain of slices of growing size; the last
- * 4 bytes of a full slice hold the address of the next. A term's doc stream holds
- * (delta << 1 | freq == 1, [freq]) for every document but the last, whose id and frequency
- * stay in the term until flush; its positions stream holds within-document position deltas
- * for every occurrence. */
+ * always reaches contiguous bytes. A term's stream is a chain of slices of growing size (the
+ * 4 bytes after a full slice's data hold the address of the next); it holds, per document,
+ * varint (doc delta << 1 | freq == 1), [varint freq], then for title and body the freq
+ * within-document position deltas. One stream per term keeps the bytes a document adds to a
+ * term in one place. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,19 +19,19 @@
 #define NLEVELS 8
 static const uint32_t level_size[NLEVELS] = {16, 32, 64, 128, 256, 512, 1024, 2048};
 
-#define INLINE_KEY 12
+#define INLINE_KEY 36
 
-/* 64 bytes, the hot fields of one term; the array is 64-byte aligned. */
+/* 64 bytes, one term; the array is 64-byte aligned. */
 typedef struct bterm {
     uint32_t key_len;
     union {
         uint8_t inl[INLINE_KEY]; /* key_len <= INLINE_KEY */
         uint32_t addr;          /* longer keys live in the pool */
     } key;
-    uint32_t last_doc, freq, last_pos, doc_freq, prev_doc, total; /* prev_doc: last streamed */
-    uint32_t doc_cur, pos_cur, doc_start, pos_start; /* stream write and start addresses */
-    uint16_t doc_left, pos_left;                     /* bytes left in the current slices */
-    uint8_t doc_level, pos_level;
+    uint32_t last_doc, doc_freq, total;
+    uint32_t cur, start; /* the stream: write address, first slice */
+    uint16_t left;       /* bytes left in the current slice */
+    uint8_t level;
 } bterm;
 
 _Static_assert(sizeof(bterm) == 64, "bterm is one cache line");
@@ -197,6 +197,21 @@ static inline uint8_t stream_get(stream_rd *r)
 
 static uint32_t stream_get_varint(stream_rd *r)
 {
+    if (r->left >= 5) { /* the whole varint is in this slice */
+        const uint8_t *p = at(r->b, r->cur);
+        uint32_t v = p[0] & 0x7f, m = 1;
+        if (p[0] & 0x80) {
+            for (unsigned shift = 7;; shift += 7) {
+                uint8_t c = p[m++];
+                v |= (uint32_t)(c & 0x7f) << shift;
+                if (!(c & 0x80) || shift >= 28)
+                    break;
+            }
+        }
+        r->cur += m;
+        r->left -= m;
+        return v;
+    }
     uint32_t v = 0;
     for (unsigned shift = 0;; shift += 7) {
         uint8_t c = stream_get(r);
@@ -240,11 +255,19 @@ void ix_buffer_free(ix_buffer *b)
     cf_free(b);
 }
 
+/* Bytes per term that the flush needs to sort the terms (an entry and its copy). */
+#define SORT_MEM 48
+
+/* Memory in use: pages, terms and documents kept from before a reset are reused as the
+ * buffer fills again, so what counts against the budget is the part filled since, plus what
+ * the flush will need to sort. */
 size_t ix_buffer_mem(const ix_buffer *b)
 {
-    return (size_t)b->npages * PAGE_SIZE + (size_t)b->termcap * sizeof(bterm) +
-           (size_t)b->nslots * sizeof *b->slots + (size_t)b->doccap * (sizeof(bdoc) + 1) +
-           sizeof *b;
+    size_t slots = (size_t)b->nterms * 4 + 1024;
+    if (slots > b->nslots)
+        slots = b->nslots;
+    return (size_t)b->npages_used * PAGE_SIZE + (size_t)b->nterms * (sizeof(bterm) + SORT_MEM) +
+           slots * sizeof *b->slots + (size_t)b->ndocs * (sizeof(bdoc) + 1) + sizeof *b;
 }
 
 uint32_t ix_buffer_docs(const ix_buffer *b)
@@ -265,30 +288,9 @@ void ix_buffer_delete(ix_buffer *b, uint32_t doc)
 
 /* ---- term hash ---------------------------------------------------------------------------- */
 
-static inline uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 32;
-    x *= 0xd6e8feb86659fd93ull;
-    x ^= x >> 32;
-    x *= 0xd6e8feb86659fd93ull;
-    return x ^ x >> 32;
-}
-
-/* Short terms (most CJK bigrams are 6 bytes) are hashed inline from two 8-byte words; longer
- * ones with xxHash. */
 uint32_t ix_term_hash(int field, const char *term, size_t len)
 {
-    uint64_t h;
-    if (len <= 16) {
-        uint8_t w[16] = {0};
-        memcpy(w, term, len);
-        uint64_t a, c;
-        memcpy(&a, w, 8);
-        memcpy(&c, w + 8, 8);
-        h = mix64(a ^ mix64(c ^ ((uint64_t)len << 8 | (uint64_t)field)));
-    } else {
-        h = cf_hash64(term, len) ^ ((uint64_t)(field + 1) * 0x9e3779b97f4a7c15ull);
-    }
+    uint64_t h = cf_hash64(term, len) ^ ((uint64_t)(field + 1) * 0x9e3779b97f4a7c15ull);
     return (uint32_t)(h ^ h >> 32);
 }
 
@@ -386,9 +388,7 @@ static int new_term(ix_buffer *b, int field, const char *term, size_t len, uint3
     }
     k[0] = (uint8_t)field;
     memcpy(k + 1, term, len);
-    rc = stream_new(b, &t->doc_start, &t->doc_cur, &t->doc_left, &t->doc_level);
-    if (!rc && field < IX_NFIELDS)
-        rc = stream_new(b, &t->pos_start, &t->pos_cur, &t->pos_left, &t->pos_level);
+    rc = stream_new(b, &t->start, &t->cur, &t->left, &t->level);
     if (rc)
         return rc;
     t->last_doc = UINT32_MAX;
@@ -423,9 +423,27 @@ int ix_buffer_begin_doc(ix_buffer *b, uint32_t *doc)
     return 0;
 }
 
-/* Record one occurrence of a term (hash h) in field of the current document. */
-static int add_occurrence(ix_buffer *b, int field, const char *term, size_t len, uint32_t h,
-                          uint32_t pos)
+/* Append a varint to a term's stream. */
+static inline int put_varint(ix_buffer *b, bterm *t, uint32_t v)
+{
+    if (t->left >= 5) { /* room for any varint: no slice checks */
+        uint8_t *o = at(b, t->cur);
+        uint32_t m = 0;
+        while (v >= 0x80) {
+            o[m++] = (uint8_t)(v | 0x80);
+            v >>= 7;
+        }
+        o[m++] = (uint8_t)v;
+        t->cur += m;
+        t->left = (uint16_t)(t->left - m);
+        return 0;
+    }
+    return stream_varint(b, &t->cur, &t->left, &t->level, v);
+}
+
+/* Add the current document's occurrences of one term: freq positions (none for the id). */
+static int add_doc_term(ix_buffer *b, int field, const char *term, size_t len, uint32_t h,
+                        const uint32_t *pos, uint32_t freq)
 {
     if (b->nterms >= b->nslots / 2) {
         int rc = grow_slots(b);
@@ -437,72 +455,203 @@ static int add_occurrence(ix_buffer *b, int field, const char *term, size_t len,
     int rc = 0;
     if (!t && (rc = new_term(b, field, term, len, h, slot, &t)))
         return rc;
-    uint32_t doc = b->cur_doc;
-    if (t->last_doc != doc) {
-        if (t->last_doc != UINT32_MAX) { /* move the finished document into the stream */
-            uint32_t delta = t->last_doc - t->prev_doc;
-            if (delta < 0x40 && t->freq == 1 && t->doc_left > 0) {
-                *at(b, t->doc_cur++) = (uint8_t)(delta << 1 | 1);
-                t->doc_left--;
-            } else {
-                rc = stream_varint(b, &t->doc_cur, &t->doc_left, &t->doc_level,
-                                   delta << 1 | (t->freq == 1));
-                if (!rc && t->freq != 1)
-                    rc = stream_varint(b, &t->doc_cur, &t->doc_left, &t->doc_level, t->freq);
-                if (rc)
-                    return rc;
-            }
-            t->prev_doc = t->last_doc;
-        }
-        t->last_doc = doc;
-        t->freq = 0;
-        t->last_pos = 0;
-        t->doc_freq++;
-    }
-    t->freq++;
-    t->total++;
-    if (field < IX_NFIELDS) {
-        rc = stream_varint(b, &t->pos_cur, &t->pos_left, &t->pos_level, pos - t->last_pos);
-        t->last_pos = pos;
+    uint32_t delta = b->cur_doc - (t->last_doc == UINT32_MAX ? 0 : t->last_doc);
+    rc = put_varint(b, t, delta << 1 | (freq == 1));
+    if (!rc && freq != 1)
+        rc = put_varint(b, t, freq);
+    t->last_doc = b->cur_doc;
+    t->doc_freq++;
+    t->total += freq;
+    uint32_t last = 0;
+    for (uint32_t k = 0; k < freq && !rc && field < IX_NFIELDS; k++) {
+        rc = put_varint(b, t, pos[k] - last);
+        last = pos[k];
     }
     return rc;
 }
 
-int ix_buffer_token(ix_buffer *b, int field, const char *term, size_t len, uint32_t pos)
+/* ---- the terms of one document ------------------------------------------------------------
+ * Tokens are first grouped by term in a small table that stays in cache, so the big term hash
+ * is visited once per distinct term of a document, with all its positions at once. */
+
+typedef struct dterm {
+    uint32_t hash, off, len, count, first; /* first: start of its positions once grouped */
+    uint32_t slot;                         /* where it is in the table */
+    uint8_t field;
+} dterm;
+
+struct ix_doctoks {
+    dterm *terms;
+    uint32_t nterms, termcap;
+    uint32_t *slots; /* dterm index + 1 */
+    uint32_t nslots;
+    cf_buf bytes;    /* term bytes */
+    uint32_t *tok;   /* per token: dterm index, then position (2 words) */
+    size_t ntok, tokcap;
+    uint32_t *pos;   /* positions grouped by term */
+    size_t poscap;
+};
+
+int ix_doctoks_new(ix_doctoks **out)
 {
-    return add_occurrence(b, field, term, len, ix_term_hash(field, term, len), pos);
+    *out = cf_calloc(1, sizeof **out);
+    if (!*out)
+        return CJKFTS_ENOMEM;
+    cf_buf_init(&(*out)->bytes);
+    return 0;
 }
 
-/* Look ahead while adding: fetch the slot of token i + 3L, the term of token i + 2L and the
- * end of the positions stream of token i + L into the cache before they are needed, so the
- * cache misses of several tokens overlap. */
-#define LOOKAHEAD 4
-
-int ix_buffer_tokens(ix_buffer *b, const ix_tok *toks, size_t n, const uint8_t *bytes)
+void ix_doctoks_free(ix_doctoks *d)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (b->nslots) {
-            uint32_t mask = b->nslots - 1;
-            if (i + 3 * LOOKAHEAD < n)
-                __builtin_prefetch(&b->slots[toks[i + 3 * LOOKAHEAD].hash & mask]);
-            if (i + 2 * LOOKAHEAD < n) {
-                uint64_t s = b->slots[toks[i + 2 * LOOKAHEAD].hash & mask];
-                if (s && (uint32_t)(s >> 32) == toks[i + 2 * LOOKAHEAD].hash)
-                    __builtin_prefetch(&b->terms[(uint32_t)s - 1]);
-            }
-            if (i + LOOKAHEAD < n && toks[i + LOOKAHEAD].field < IX_NFIELDS) {
-                uint64_t s = b->slots[toks[i + LOOKAHEAD].hash & mask];
-                if (s && (uint32_t)(s >> 32) == toks[i + LOOKAHEAD].hash)
-                    __builtin_prefetch(at(b, b->terms[(uint32_t)s - 1].pos_cur), 1);
-            }
-        }
-        const ix_tok *t = &toks[i];
-        int rc = add_occurrence(b, t->field, (const char *)bytes + t->off, t->len, t->hash,
-                                t->pos);
+    if (!d)
+        return;
+    cf_free(d->terms);
+    cf_free(d->slots);
+    cf_buf_free(&d->bytes);
+    cf_free(d->tok);
+    cf_free(d->pos);
+    cf_free(d);
+}
+
+void ix_doctoks_reset(ix_doctoks *d)
+{
+    for (uint32_t i = 0; i < d->nterms; i++) /* not the whole table: one large document */
+        d->slots[d->terms[i].slot] = 0;      /* must not slow down every later one */
+    d->nterms = 0;
+    d->ntok = 0;
+    d->bytes.len = 0;
+}
+
+size_t ix_doctoks_mem(const ix_doctoks *d)
+{
+    return d->termcap * sizeof(dterm) + d->nslots * 4 + d->bytes.cap + d->tokcap * 8 +
+           d->poscap * 4;
+}
+
+static int doctoks_grow(ix_doctoks *d)
+{
+    uint32_t n = d->nslots ? d->nslots * 2 : 256;
+    uint32_t *s = cf_calloc(n, sizeof *s);
+    if (!s)
+        return CJKFTS_ENOMEM;
+    for (uint32_t i = 0; i < d->nterms; i++) {
+        uint32_t j = d->terms[i].hash & (n - 1);
+        while (s[j])
+            j = (j + 1) & (n - 1);
+        s[j] = i + 1;
+        d->terms[i].slot = j;
+    }
+    cf_free(d->slots);
+    d->slots = s;
+    d->nslots = n;
+    if (d->termcap < n / 2) {
+        dterm *t = cf_realloc(d->terms, (n / 2) * sizeof *t);
+        if (!t)
+            return CJKFTS_ENOMEM;
+        d->terms = t;
+        d->termcap = n / 2;
+    }
+    return 0;
+}
+
+int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len, uint32_t pos)
+{
+    if (len > UINT32_MAX / 4 || d->bytes.len > UINT32_MAX / 2 || d->ntok >= UINT32_MAX)
+        return CJKFTS_ETOOBIG;
+    if (d->nterms >= d->nslots / 2) {
+        int rc = doctoks_grow(d);
         if (rc)
             return rc;
     }
+    if (d->ntok == d->tokcap) {
+        size_t cap = d->tokcap ? d->tokcap * 2 : 1024;
+        uint32_t *t = cf_realloc(d->tok, cap * 2 * sizeof *t);
+        if (!t)
+            return CJKFTS_ENOMEM;
+        d->tok = t;
+        d->tokcap = cap;
+    }
+    uint32_t h = ix_term_hash(field, term, len), mask = d->nslots - 1, j = h & mask;
+    for (;;) {
+        uint32_t s = d->slots[j];
+        if (!s)
+            break;
+        const dterm *t = &d->terms[s - 1];
+        if (t->hash == h && t->len == len && t->field == field &&
+            memcmp(d->bytes.data + t->off, term, len) == 0)
+            break;
+        j = (j + 1) & mask;
+    }
+    if (!d->slots[j]) {
+        if (cf_buf_append(&d->bytes, term, len))
+            return CJKFTS_ENOMEM;
+        d->terms[d->nterms] = (dterm){h, (uint32_t)(d->bytes.len - len), (uint32_t)len, 0, 0,
+                                      j, (uint8_t)field};
+        d->slots[j] = ++d->nterms;
+    }
+    uint32_t id = d->slots[j] - 1;
+    d->terms[id].count++;
+    d->tok[2 * d->ntok] = id;
+    d->tok[2 * d->ntok + 1] = pos;
+    d->ntok++;
     return 0;
+}
+
+/* Group the positions by term (a counting sort keeps each term's positions in order). */
+static int doctoks_group(ix_doctoks *d)
+{
+    if (d->ntok > d->poscap) {
+        uint32_t *p = cf_realloc(d->pos, d->ntok * sizeof *p);
+        if (!p)
+            return CJKFTS_ENOMEM;
+        d->pos = p;
+        d->poscap = d->ntok;
+    }
+    uint32_t at_ = 0;
+    for (uint32_t i = 0; i < d->nterms; i++) {
+        d->terms[i].first = at_;
+        at_ += d->terms[i].count;
+    }
+    for (size_t k = 0; k < d->ntok; k++)
+        d->pos[d->terms[d->tok[2 * k]].first++] = d->tok[2 * k + 1];
+    for (uint32_t i = 0; i < d->nterms; i++)
+        d->terms[i].first -= d->terms[i].count;
+    return 0;
+}
+
+/* Add the grouped terms of the current document to the buffer. Looks ahead while adding:
+ * the slot of term i + 2L, the term of i + L and the end of the stream of term i + L/2 are
+ * fetched into the cache before they are needed, so the cache misses of several terms
+ * overlap. */
+#define LOOKAHEAD 16
+
+int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d)
+{
+    int rc = doctoks_group(d);
+    uint32_t n = d->nterms;
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        if (b->nslots) {
+            uint32_t mask = b->nslots - 1;
+            if (i + 2 * LOOKAHEAD < n)
+                __builtin_prefetch(&b->slots[d->terms[i + 2 * LOOKAHEAD].hash & mask]);
+            if (i + LOOKAHEAD < n) {
+                const dterm *nt = &d->terms[i + LOOKAHEAD];
+                uint64_t s = b->slots[nt->hash & mask];
+                if (s && (uint32_t)(s >> 32) == nt->hash)
+                    __builtin_prefetch(&b->terms[(uint32_t)s - 1]);
+            }
+            if (i + LOOKAHEAD / 2 < n) {
+                const dterm *nt = &d->terms[i + LOOKAHEAD / 2];
+                uint64_t s = b->slots[nt->hash & mask];
+                if (s && (uint32_t)(s >> 32) == nt->hash)
+                    __builtin_prefetch(at(b, b->terms[(uint32_t)s - 1].cur), 1);
+            }
+        }
+        const dterm *t = &d->terms[i];
+        rc = add_doc_term(b, t->field, (const char *)d->bytes.data + t->off, t->len, t->hash,
+                          d->pos + t->first, t->count);
+    }
+    return rc;
 }
 
 void ix_buffer_end_doc(ix_buffer *b, const uint32_t len[IX_NFIELDS], int32_t date)
@@ -535,6 +684,8 @@ typedef struct sort_ent {
     uint32_t term;
     const ix_buffer *b;
 } sort_ent;
+
+_Static_assert(2 * sizeof(sort_ent) <= SORT_MEM, "SORT_MEM covers the flush's sort");
 
 static int cmp_ent(const void *pa, const void *pb)
 {
@@ -584,24 +735,17 @@ static int flush_term(const ix_buffer *b, const bterm *t, ix_segw *w, cf_err *er
     const uint8_t *key = key_of(b, t);
     int field = key[0];
     int rc = ix_segw_term_begin(w, key, t->key_len, err);
-    stream_rd dr, pr;
-    stream_rd_init(&dr, b, t->doc_start);
-    stream_rd_init(&pr, b, t->pos_start);
+    stream_rd r;
+    stream_rd_init(&r, b, t->start);
     uint32_t doc = 0;
     for (uint32_t j = 0; j < t->doc_freq && !rc; j++) {
-        uint32_t freq;
-        if (j + 1 < t->doc_freq) {
-            uint32_t code = stream_get_varint(&dr);
-            doc += code >> 1;
-            freq = code & 1 ? 1 : stream_get_varint(&dr);
-        } else {
-            doc = t->last_doc;
-            freq = t->freq;
-        }
+        uint32_t code = stream_get_varint(&r);
+        doc += code >> 1;
+        uint32_t freq = code & 1 ? 1 : stream_get_varint(&r);
         uint32_t len = field < IX_NFIELDS ? b->docs[doc].len[field] : 0;
         rc = ix_postw_doc(&w->post, doc, freq, len, err);
         for (uint32_t k = 0; k < freq && !rc && field < IX_NFIELDS; k++)
-            rc = ix_postw_pos(&w->post, stream_get_varint(&pr), err);
+            rc = ix_postw_pos(&w->post, stream_get_varint(&r), err);
     }
     return rc ? rc : ix_segw_term_end(w, err);
 }
@@ -630,12 +774,11 @@ int ix_buffer_flush(const ix_buffer *b, ix_segw *w, cf_err *err)
         return cf_fail(err, rc, "out of memory");
     }
     for (uint32_t i = 0; i < b->nterms && !rc; i++) {
-        if (i + 8 < b->nterms)
-            __builtin_prefetch(&b->terms[ents[i + 8].term]);
-        if (i + 4 < b->nterms) {
-            const bterm *t = &b->terms[ents[i + 4].term];
-            __builtin_prefetch(at(b, t->doc_start));
-            __builtin_prefetch(at(b, t->pos_start));
+        if (i + 2 * LOOKAHEAD < b->nterms)
+            __builtin_prefetch(&b->terms[ents[i + 2 * LOOKAHEAD].term]);
+        if (i + LOOKAHEAD < b->nterms) {
+            const bterm *t = &b->terms[ents[i + LOOKAHEAD].term];
+            __builtin_prefetch(at(b, t->start));
         }
         rc = flush_term(b, &b->terms[ents[i].term], w, err);
     }

@@ -10,6 +10,7 @@
 #ifndef CJKFTS_INDEX_H
 #define CJKFTS_INDEX_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -245,6 +246,11 @@ CF_HIDDEN const uint8_t *ix_pfor_decode(const uint8_t *in, const uint8_t *end, u
 CF_HIDDEN size_t ix_pfor_size(const uint8_t *in, const uint8_t *end, size_t n);
 
 /* ---- segment.c: the segment and its reader state ------------------------------------------- */
+/* Reusable state a segment lends to readers (any thread): see stored.c. */
+typedef struct ix_seg_cache {
+    _Atomic(void *) dctx; /* a free zstd decompression context, or NULL */
+} ix_seg_cache;
+
 struct ix_segment {
     uint64_t segnum, del_gen;
     uint32_t doc_count, live_count;
@@ -265,6 +271,7 @@ struct ix_segment {
     /* stored fields (stored.c) */
     const uint8_t *sto_table;
     uint64_t sto_nblocks, sto_data_end;
+    ix_seg_cache *cache;
 };
 
 CF_HIDDEN char *ix_seg_file_name(const char *dir, uint64_t segnum, const char *ext);
@@ -279,6 +286,7 @@ CF_HIDDEN void ix_seg_compute_live_sums(ix_segment *g);
 /* Point the segment at a live bitmap owned by the caller (the writer's pending deletions). */
 CF_HIDDEN void ix_seg_set_live(ix_segment *g, const uint8_t *live, uint32_t live_count);
 CF_HIDDEN void ix_seg_files_remove(const char *dir, uint64_t segnum);
+CF_HIDDEN void ix_seg_release_pages(const ix_segment *g); /* see segment.c */
 CF_HIDDEN size_t ix_live_bytes(uint32_t doc_count);
 CF_HIDDEN void ix_live_fill(uint8_t *live, uint32_t doc_count); /* all live */
 CF_HIDDEN uint32_t ix_live_count(const uint8_t *live, uint32_t doc_count);
@@ -357,6 +365,7 @@ CF_HIDDEN size_t ix_storew_mem(const ix_storew *s);
 CF_HIDDEN int ix_storew_add(ix_storew *s, const uint8_t *doc, size_t len, cf_err *err);
 CF_HIDDEN int ix_storew_finish(ix_storew *s, cf_err *err);
 CF_HIDDEN int ix_stored_open(ix_segment *g, cf_err *err);
+CF_HIDDEN void ix_stored_cache_free(ix_seg_cache *c);
 /* The serialized document: raw gets (a prefix of) its block, the document at [off, off+len). */
 CF_HIDDEN int ix_seg_stored_raw(const ix_segment *g, uint32_t doc, cf_buf *raw, size_t *off,
                                 size_t *len, cf_err *err);
@@ -412,18 +421,20 @@ CF_HIDDEN void ix_buffer_free(ix_buffer *b);
 CF_HIDDEN void ix_buffer_reset(ix_buffer *b);
 CF_HIDDEN size_t ix_buffer_mem(const ix_buffer *b);
 CF_HIDDEN uint32_t ix_buffer_docs(const ix_buffer *b);
-/* Adding a document: begin, token() per occurrence (positions non-decreasing per field), end. */
+/* Adding a document: begin, add_doc, end. */
 CF_HIDDEN int ix_buffer_begin_doc(ix_buffer *b, uint32_t *doc);
-CF_HIDDEN int ix_buffer_token(ix_buffer *b, int field, const char *term, size_t len,
-                              uint32_t pos);
-/* A token of the current document: term bytes at off in a shared byte array. */
-typedef struct ix_tok {
-    uint32_t off, len, pos, hash; /* hash: ix_term_hash(field, term) */
-    uint8_t field;
-} ix_tok;
+/* The tokens of one document, grouped by term before they go into the buffer. */
+typedef struct ix_doctoks ix_doctoks;
+CF_HIDDEN int ix_doctoks_new(ix_doctoks **out);
+CF_HIDDEN void ix_doctoks_free(ix_doctoks *d);
+CF_HIDDEN void ix_doctoks_reset(ix_doctoks *d);
+CF_HIDDEN size_t ix_doctoks_mem(const ix_doctoks *d);
+/* One occurrence; positions must be non-decreasing within a field. */
+CF_HIDDEN int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len,
+                             uint32_t pos);
 CF_HIDDEN uint32_t ix_term_hash(int field, const char *term, size_t len);
-/* Same as ix_buffer_token for each token, faster (looks ahead to prefetch). */
-CF_HIDDEN int ix_buffer_tokens(ix_buffer *b, const ix_tok *toks, size_t n, const uint8_t *bytes);
+/* Add every term of d to the current document (between begin_doc and end_doc). */
+CF_HIDDEN int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d);
 CF_HIDDEN void ix_buffer_end_doc(ix_buffer *b, const uint32_t len[IX_NFIELDS], int32_t date);
 CF_HIDDEN int ix_buffer_find_id(const ix_buffer *b, const char *id, size_t len, uint32_t *doc);
 CF_HIDDEN bool ix_buffer_is_live(const ix_buffer *b, uint32_t doc);
@@ -486,6 +497,12 @@ CF_HIDDEN void ix_lock_release(int fd);
 
 /* ---- merge.c -------------------------------------------------------------------------------- */
 /* A segment as the writer holds it: its pending deletions and whether it is committed. */
+/* idfilter.c: a Bloom filter of a segment's ids (absent ids skip the dictionary). */
+typedef struct ix_idfilter ix_idfilter;
+CF_HIDDEN int ix_idfilter_build(const ix_segment *g, ix_idfilter **out, cf_err *err);
+CF_HIDDEN bool ix_idfilter_maybe(const ix_idfilter *f, const char *id, size_t len);
+CF_HIDDEN void ix_idfilter_free(ix_idfilter *f);
+
 typedef struct ix_wseg {
     ix_segment *seg;
     uint8_t *live; /* the writer's copy of the live bitmap; NULL while nothing was deleted */
@@ -493,7 +510,11 @@ typedef struct ix_wseg {
     uint64_t del_gen; /* the .del file on disk, 0 for none */
     bool dirty;       /* deletions not written yet */
     bool fresh;       /* written since the last commit */
+    ix_idfilter *ids; /* built at the first id lookup */
 } ix_wseg;
+
+/* Close the segment and free what the writer kept for it. */
+CF_HIDDEN void ix_wseg_release(ix_wseg *s);
 
 CF_HIDDEN int ix_merge_segments(const char *dir, ix_segment *const *in, uint32_t n,
                                 uint64_t segnum, uint32_t *docs_out, cf_err *err);

@@ -9,6 +9,7 @@
 #include "index/index.h"
 
 #define POLICY_MIN_DOCS 1000 /* segments up to this size all count as level 0 */
+#define RELEASE_EVERY (32u << 20) /* bytes written between dropping the inputs' pages */
 
 /* ---- document id maps --------------------------------------------------------------------- */
 
@@ -149,7 +150,14 @@ static int merge_terms(ix_segw *w, const docmap *maps, head *h, uint32_t n, cf_e
         if (!rc)
             rc = head_next(&h[i], err);
     }
+    uint64_t released_at = 0;
     while (!rc) {
+        uint64_t written = w->out[IX_F_DOC].pos + w->out[IX_F_POS].pos;
+        if (written - released_at > RELEASE_EVERY) {
+            for (uint32_t i = 0; i < n; i++)
+                ix_seg_release_pages(maps[i].g);
+            released_at = written;
+        }
         int min = -1;
         for (uint32_t i = 0; i < n; i++)
             if (!h[i].done && (min < 0 || key_cmp(h[i].key, h[i].klen, h[min].key,
@@ -194,8 +202,10 @@ int ix_merge_segments(const char *dir, ix_segment *const *in, uint32_t n, uint64
     if (!rc)
         rc = ix_segw_open(&w, dir, segnum, err);
     if (!rc) {
-        for (uint32_t i = 0; i < n && !rc; i++)
+        for (uint32_t i = 0; i < n && !rc; i++) {
             rc = copy_docs(&w, in[i], err);
+            ix_seg_release_pages(in[i]);
+        }
         if (!rc)
             rc = merge_terms(&w, maps, heads, n, err);
         if (!rc)
@@ -206,6 +216,7 @@ int ix_merge_segments(const char *dir, ix_segment *const *in, uint32_t n, uint64
     for (uint32_t i = 0; i < n; i++) {
         cf_free(maps[i].rank);
         ix_term_iter_free(heads[i].it);
+        ix_seg_release_pages(in[i]);
     }
     cf_free(maps);
     cf_free(heads);
@@ -228,7 +239,7 @@ static int merge_group(const char *dir, ix_wseg *segs, uint32_t *nsegs, const ui
         in[i] = segs[idx[i]].seg;
         live += segs[idx[i]].live_count;
     }
-    ix_wseg out = {NULL, NULL, 0, 0, false, true};
+    ix_wseg out = {NULL, NULL, 0, 0, false, true, NULL};
     int rc = 0;
     if (live > 0) {
         uint64_t segnum = (*next_segnum)++;
@@ -247,8 +258,7 @@ static int merge_group(const char *dir, ix_wseg *segs, uint32_t *nsegs, const ui
     uint32_t j = 0, m = 0;
     for (uint32_t i = 0; i < *nsegs; i++) {
         if (m < k && idx[m] == i) {
-            ix_seg_close(segs[i].seg);
-            cf_free(segs[i].live);
+            ix_wseg_release(&segs[i]);
             if (m++ == 0 && out.seg)
                 segs[j++] = out;
             continue;

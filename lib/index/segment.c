@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "index/index.h"
@@ -350,6 +351,12 @@ int ix_seg_open(const char *dir, uint64_t segnum, uint32_t doc_count, uint32_t l
     g->del_gen = del_gen;
     g->live_count = doc_count;
     cf_buf_init(&g->del_buf);
+    g->cache = cf_calloc(1, sizeof *g->cache);
+    if (!g->cache) {
+        cf_free(g);
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    }
+    atomic_init(&g->cache->dctx, NULL);
     int rc = read_meta(g, dir, doc_count, err);
     for (int f = 0; f < IX_NFILES && !rc; f++)
         rc = map_file(g, dir, f, err);
@@ -385,6 +392,8 @@ void ix_seg_close(ix_segment *g)
     for (int f = 0; f < IX_NPATHS; f++)
         cf_free(g->paths[f]);
     cf_buf_free(&g->del_buf);
+    ix_stored_cache_free(g->cache);
+    cf_free(g->cache);
     cf_free(g);
 }
 
@@ -425,4 +434,14 @@ void ix_live_fill(uint8_t *live, uint32_t doc_count)
     memset(live, 0xff, nb);
     if (doc_count & 7)
         live[nb - 1] = (uint8_t)((1u << (doc_count & 7)) - 1);
+}
+
+/* Drop this process's page-table entries for the segment's mapped files: a merge reads
+ * segments once from end to end, and the pages it passed need not stay in its resident set
+ * (the kernel keeps them in the page cache; they come back with a minor fault if needed). */
+void ix_seg_release_pages(const ix_segment *g)
+{
+    for (int f = 0; f < IX_NFILES; f++)
+        if (g->map[f].data)
+            madvise((void *)(uintptr_t)g->map[f].data, g->map[f].len, MADV_DONTNEED);
 }

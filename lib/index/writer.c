@@ -39,29 +39,31 @@ struct cjkfts_writer {
     ix_buffer *buf;
     ix_segw segw; /* the segment the buffer will become; active while it holds documents */
     /* scratch for one document */
-    ix_tok *toks;
-    size_t ntoks, captoks;
-    cf_buf tokbytes, stored;
+    ix_doctoks *toks;
+    cf_buf stored;
     int tok_field;
     uint32_t tok_last;
     int tok_rc;
+    uint64_t tok_count;
     bool changed, broken;
 };
 
 /* ---- segment list ------------------------------------------------------------------------- */
 
-static void wseg_release(ix_wseg *s)
+void ix_wseg_release(ix_wseg *s)
 {
     ix_seg_close(s->seg);
     cf_free(s->live);
+    ix_idfilter_free(s->ids);
     s->seg = NULL;
     s->live = NULL;
+    s->ids = NULL;
 }
 
 static void drop_segments(cjkfts_writer *w)
 {
     for (uint32_t i = 0; i < w->nsegs; i++)
-        wseg_release(&w->segs[i]);
+        ix_wseg_release(&w->segs[i]);
     w->nsegs = 0;
 }
 
@@ -90,7 +92,7 @@ static int load_state(cjkfts_writer *w)
         return rc;
     for (uint32_t i = 0; i < s->nsegs && !rc; i++) {
         ix_wseg ws = {s->segs[i], NULL, s->segs[i]->live_count, s->segs[i]->del_gen, false,
-                      false};
+                      false, NULL};
         rc = push_segment(w, &ws);
         if (!rc)
             s->segs[i] = NULL;
@@ -172,8 +174,7 @@ static void writer_free(cjkfts_writer *w)
     ix_manifest_free(&w->man);
     ix_buffer_free(w->buf);
     cjkfts_analyzer_close(w->an);
-    cf_free(w->toks);
-    cf_buf_free(&w->tokbytes);
+    ix_doctoks_free(w->toks);
     cf_buf_free(&w->stored);
     ix_lock_release(w->lock_fd);
     cf_free(w->dir);
@@ -184,7 +185,7 @@ static void writer_free(cjkfts_writer *w)
 static int writer_init(cjkfts_writer *w, cjkfts_index *ix)
 {
     w->dir = cf_strndup(ix->path, strlen(ix->path));
-    if (!w->dir || ix_buffer_new(&w->buf))
+    if (!w->dir || ix_buffer_new(&w->buf) || ix_doctoks_new(&w->toks))
         return cf_fail(&w->h, CJKFTS_ENOMEM, "out of memory");
     int rc = ix_lock_acquire(w->dir, &w->lock_fd, &w->h);
     if (rc)
@@ -215,7 +216,6 @@ CJKFTS_API int cjkfts_writer_open(cjkfts_index *ix, cjkfts_writer **out)
     cf_handle_init(&w->h, CF_MAGIC_WRITER);
     w->lock_fd = -1;
     w->opts = ix->opts;
-    cf_buf_init(&w->tokbytes);
     cf_buf_init(&w->stored);
     rc = writer_init(w, ix);
     if (rc) {
@@ -282,7 +282,11 @@ static int delete_in_segment(cjkfts_writer *w, ix_wseg *s, const char *id, size_
 {
     ix_term_info ti;
     cf_err e = CF_ERR_INIT;
-    int rc = ix_seg_term_get(s->seg, IX_FIELD_ID, id, len, &ti, &e);
+    int rc = s->ids ? 0 : ix_idfilter_build(s->seg, &s->ids, &e);
+    if (!rc && !ix_idfilter_maybe(s->ids, id, len))
+        rc = CJKFTS_ENOTFOUND;
+    if (!rc)
+        rc = ix_seg_term_get(s->seg, IX_FIELD_ID, id, len, &ti, &e);
     ix_postings *p = NULL;
     if (rc == 0)
         rc = ix_postings_open(s->seg, &ti, 0, &p, &e);
@@ -354,34 +358,24 @@ static int collect_token(void *ctx, const cjkfts_token *t)
                             t->position, w->tok_last);
         return 1;
     }
-    if (t->term_len == 0 || t->term_len > UINT32_MAX / 2 || w->tokbytes.len > UINT32_MAX / 2) {
-        w->tok_rc = cf_fail(&w->h, CJKFTS_ETOOBIG, "token or document too large to index");
+    if (t->term_len == 0) {
+        w->tok_rc = cf_fail(&w->h, CJKFTS_EINVAL, "analyzer returned an empty term");
         return 1;
     }
-    if (w->ntoks == w->captoks) {
-        size_t cap = w->captoks ? w->captoks * 2 : 1024;
-        ix_tok *n = cf_realloc(w->toks, cap * sizeof *n);
-        if (!n) {
-            w->tok_rc = cf_fail(&w->h, CJKFTS_ENOMEM, "out of memory");
-            return 1;
-        }
-        w->toks = n;
-        w->captoks = cap;
+    int rc = ix_doctoks_add(w->toks, w->tok_field, t->term, t->term_len, t->position);
+    if (rc) {
+        w->tok_rc = cf_fail(&w->h, rc, rc == CJKFTS_ENOMEM ? "out of memory"
+                                                           : "token or document too large");
+        return 1;
     }
-    w->toks[w->ntoks++] = (ix_tok){(uint32_t)w->tokbytes.len, (uint32_t)t->term_len,
-                                   t->position, ix_term_hash(w->tok_field, t->term, t->term_len),
-                                   (uint8_t)w->tok_field};
     w->tok_last = t->position;
-    if (cf_buf_append(&w->tokbytes, t->term, t->term_len)) {
-        w->tok_rc = cf_fail(&w->h, CJKFTS_ENOMEM, "out of memory");
-        return 1;
-    }
+    w->tok_count++;
     return 0;
 }
 
 static int analyze(cjkfts_writer *w, int field, const char *text, size_t len, uint32_t *count)
 {
-    size_t before = w->ntoks;
+    w->tok_count = 0;
     w->tok_field = field;
     w->tok_last = 0;
     w->tok_rc = 0;
@@ -391,9 +385,9 @@ static int analyze(cjkfts_writer *w, int field, const char *text, size_t len, ui
     if (rc)
         return cf_fail(&w->h, rc, "analyzing the %s: %s", field ? "body" : "title",
                        cjkfts_errmsg(w->an));
-    if (w->ntoks - before > UINT32_MAX)
+    if (w->tok_count > UINT32_MAX)
         return cf_fail(&w->h, CJKFTS_ETOOBIG, "too many tokens in one field");
-    *count = (uint32_t)(w->ntoks - before);
+    *count = (uint32_t)w->tok_count;
     return 0;
 }
 
@@ -486,11 +480,11 @@ static int buffer_doc(cjkfts_writer *w, const doc_in *in, const uint32_t len[IX_
         w->next_segnum++;
     }
     uint32_t doc;
-    rc = ix_buffer_begin_doc(w->buf, &doc);
+    rc = ix_doctoks_add(w->toks, IX_FIELD_ID, in->core[0], in->core_len[0], 0);
     if (!rc)
-        rc = ix_buffer_tokens(w->buf, w->toks, w->ntoks, w->tokbytes.data);
+        rc = ix_buffer_begin_doc(w->buf, &doc);
     if (!rc)
-        rc = ix_buffer_token(w->buf, IX_FIELD_ID, in->core[0], in->core_len[0], 0);
+        rc = ix_buffer_add_doc(w->buf, w->toks);
     if (rc)
         return cf_fail(&w->h, rc, "buffering a document: %s", cjkfts_strerror(rc));
     ix_buffer_end_doc(w->buf, len, in->date);
@@ -499,8 +493,7 @@ static int buffer_doc(cjkfts_writer *w, const doc_in *in, const uint32_t len[IX_
 
 static bool over_budget(const cjkfts_writer *w)
 {
-    size_t mem = ix_buffer_mem(w->buf) + w->stored.cap + w->tokbytes.cap +
-                 w->captoks * sizeof(ix_tok);
+    size_t mem = ix_buffer_mem(w->buf) + w->stored.cap + ix_doctoks_mem(w->toks);
     if (w->segw.active)
         mem += ix_storew_mem(&w->segw.store);
     return mem >= w->opts.ram_budget;
@@ -513,8 +506,7 @@ CJKFTS_API int cjkfts_writer_add(cjkfts_writer *w, const cjkfts_doc *doc)
         return rc;
     doc_in in = {0};
     uint32_t len[IX_NFIELDS] = {0};
-    w->ntoks = 0;
-    w->tokbytes.len = 0;
+    ix_doctoks_reset(w->toks);
     rc = check_doc(w, doc, &in);
     if (!rc)
         rc = analyze(w, IX_FIELD_TITLE, in.core[1], in.core_len[1], &len[0]);
@@ -529,8 +521,13 @@ CJKFTS_API int cjkfts_writer_add(cjkfts_writer *w, const cjkfts_doc *doc)
     rc = delete_id(w, in.core[0], in.core_len[0], &n);
     if (!rc)
         rc = buffer_doc(w, &in, len);
-    if (!rc && over_budget(w))
+    if (!rc && over_budget(w)) {
+        /* keep the segment count low during long imports too, not only at commits */
         rc = flush_buffer(w);
+        if (!rc)
+            rc = ix_writer_merge_policy(w->dir, &w->segs, &w->nsegs, &w->next_segnum,
+                                        w->opts.merge_factor, &w->h);
+    }
     if (rc)
         return broken(w, rc);
     w->changed = true;
@@ -565,7 +562,7 @@ static int flush_buffer(cjkfts_writer *w)
         ix_seg_files_remove(w->dir, segnum);
         return 0;
     }
-    ix_wseg s = {NULL, live, live_count, 0, live != NULL, true};
+    ix_wseg s = {NULL, live, live_count, 0, live != NULL, true, NULL};
     rc = ix_seg_open(w->dir, segnum, ndocs, ndocs, 0, &s.seg, &w->h);
     if (!rc && live)
         ix_seg_set_live(s.seg, live, live_count);
@@ -586,7 +583,7 @@ static void drop_empty(cjkfts_writer *w)
     uint32_t j = 0;
     for (uint32_t i = 0; i < w->nsegs; i++) {
         if (w->segs[i].live_count == 0) {
-            wseg_release(&w->segs[i]);
+            ix_wseg_release(&w->segs[i]);
             continue;
         }
         w->segs[j++] = w->segs[i];
