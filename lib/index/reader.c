@@ -66,7 +66,15 @@ int ix_snapshot_open_m(const char *dir, ix_snapshot **out, ix_manifest *man, cf_
         ix_snapshot_close(s);
         uint64_t gen = m.generation;
         ix_manifest_free(&m);
-        if (rc != CJKFTS_ENOTFOUND || attempt >= SNAPSHOT_RETRIES || gen == last_gen)
+        if (rc == CJKFTS_ENOTFOUND && (attempt >= SNAPSHOT_RETRIES || gen == last_gen)) {
+            char *detail = err->msg; /* cf_fail frees the old message: keep it first */
+            err->msg = NULL;
+            rc = cf_fail(err, CJKFTS_ECORRUPT, "a file of the last commit is missing: %s",
+                         detail ? detail : "");
+            cf_free(detail);
+            return rc;
+        }
+        if (rc != CJKFTS_ENOTFOUND)
             return rc;
         last_gen = gen;
     }
