@@ -298,10 +298,59 @@ static void test_news(void **state)
     th_rmdir(tmp);
 }
 
+/* Strict UTF-8: a document with invalid bytes is refused before anything changes; the writer
+ * goes on. Lenient (default): it is indexed with U+FFFD as a separator, stored as given. */
+static void test_invalid_utf8(void **state)
+{
+    (void)state;
+    char *tmp = th_tmpdir(), *p1 = th_path(tmp, "strict"), *p2 = th_path(tmp, "lenient");
+    for (int strict = 1; strict >= 0; strict--) {
+        cjkfts_index_options o;
+        cjkfts_index_options_init(&o);
+        o.analyzer.utf8_strict = strict;
+        cjkfts_index *ix;
+        assert_int_equal(cjkfts_index_open(strict ? p1 : p2, &o, CJKFTS_OPEN_CREATE, &ix), 0);
+        cjkfts_writer *w;
+        assert_int_equal(cjkfts_writer_open(ix, &w), 0);
+        cjkfts_doc bad = {.id = "bad", .id_len = CJKFTS_NTS, .title = "日本\xff語",
+                          .title_len = CJKFTS_NTS};
+        cjkfts_doc good = {.id = "good", .id_len = CJKFTS_NTS, .body = "東京都",
+                           .body_len = CJKFTS_NTS};
+        int rc = cjkfts_writer_add(w, &bad);
+        assert_int_equal(rc, strict ? CJKFTS_EUTF8 : 0);
+        if (strict)
+            assert_non_null(strstr(cjkfts_errmsg(w), "UTF-8"));
+        assert_int_equal(cjkfts_writer_add(w, &good), 0);
+        assert_int_equal(cjkfts_writer_commit(w), 0);
+        cjkfts_writer_close(w);
+        cjkfts_reader *r;
+        assert_int_equal(cjkfts_reader_open(ix, &r), 0);
+        assert_int_equal(cjkfts_reader_doc_count(r), strict ? 1 : 2);
+        const ix_segment *g = ix_snapshot_segment(ix_reader_snapshot(r), 0);
+        cf_err e = CF_ERR_INIT;
+        ix_term_info ti;
+        assert_int_equal(ix_seg_term_get(g, IX_FIELD_TITLE, "本", 3, &ti, &e),
+                         strict ? CJKFTS_ENOTFOUND : 0);
+        if (!strict) {
+            ix_stored_doc sd;
+            assert_int_equal(ix_seg_stored_get(g, 0, &sd, &e), 0);
+            assert_string_equal(sd.fields[1].value, "日本\xff語");
+            ix_stored_doc_free(&sd);
+        }
+        cjkfts_reader_close(r);
+        assert_int_equal(cjkfts_index_check(ix, CJKFTS_CHECK_DEEP), 0);
+        cjkfts_index_close(ix);
+    }
+    free(p1);
+    free(p2);
+    th_rmdir(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_news),
+        cmocka_unit_test(test_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

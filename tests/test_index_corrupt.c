@@ -332,6 +332,24 @@ static void test_versions(void **state)
         free(p);
     }
     assert_int_equal(probe(path), 0);
+    /* a file of the commit missing altogether */
+    char *pos = th_path(path, "seg_1.pos");
+    blob keep = slurp(pos);
+    unlink(pos);
+    cjkfts_index_options o;
+    cjkfts_index_options_init(&o);
+    o.analyzer_class = &ws_class;
+    cjkfts_index *ix;
+    assert_int_equal(cjkfts_index_open(path, &o, 0, &ix), 0);
+    cjkfts_reader *r;
+    assert_int_equal(cjkfts_reader_open(ix, &r), CJKFTS_ECORRUPT);
+    assert_non_null(strstr(cjkfts_errmsg(ix), "missing"));
+    assert_non_null(strstr(cjkfts_errmsg(ix), "seg_1.pos"));
+    cjkfts_index_close(ix);
+    spit(pos, keep.data, keep.len);
+    free(keep.data);
+    free(pos);
+    assert_int_equal(probe(path), 0);
     free(path);
     th_rmdir(tmp);
 }

@@ -20,20 +20,24 @@ size_t ix_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned bw)
     size_t bytes = ix_packed_size(n, bw);
     if (bw == 0)
         return 0;
+    /* whole 64-bit words: a value never spans more than two */
     uint64_t acc = 0;
     unsigned have = 0;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         acc |= (uint64_t)v[i] << have;
         have += bw;
-        while (have >= 8) {
-            out[o++] = (uint8_t)acc;
-            acc >>= 8;
-            have -= 8;
+        if (have >= 64) {
+            cf_put_u64le(out + o, acc);
+            o += 8;
+            have -= 64;
+            acc = have ? (uint64_t)v[i] >> (bw - have) : 0;
         }
     }
-    if (have > 0)
+    for (; have > 0 && o < bytes; have = have > 8 ? have - 8 : 0) {
         out[o++] = (uint8_t)acc;
+        acc >>= 8;
+    }
     return bytes;
 }
 

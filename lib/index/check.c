@@ -330,9 +330,9 @@ CJKFTS_API int cjkfts_index_check(cjkfts_index *ix, int flags)
     ix_snapshot_close(s);
     cjkfts_analyzer_close(c.an);
     if (rc)
-        cf_fail_from(&ix->h, &e);
+        ix_index_fail(ix, &e);
     else
-        cf_handle_clear(&ix->h);
+        ix_index_ok(ix);
     cf_handle_destroy(&e);
     return rc;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -198,6 +199,7 @@ CJKFTS_API int cjkfts_index_open(const char *path, const cjkfts_index_options *o
     if (!ix)
         return CJKFTS_ENOMEM;
     cf_handle_init(&ix->h, CF_MAGIC_INDEX);
+    pthread_mutex_init(&ix->hlock, NULL);
     *out = ix;
     if (!path || !*path)
         return cf_fail(&ix->h, CJKFTS_EINVAL, "index path is NULL or empty");
@@ -224,6 +226,7 @@ CJKFTS_API void cjkfts_index_close(cjkfts_index *ix)
     if (!ix)
         return;
     cf_handle_destroy(&ix->h);
+    pthread_mutex_destroy(&ix->hlock);
     cf_free(ix->path);
     cf_free(ix);
 }
@@ -242,6 +245,33 @@ int ix_index_usable(cjkfts_index *ix)
     return 0;
 }
 
+/* After open, threads may share the handle: its error record changes under a lock. */
+int ix_index_fail(cjkfts_index *ix, const cf_handle *src)
+{
+    pthread_mutex_lock(&ix->hlock);
+    int rc = cf_fail_from(&ix->h, src);
+    pthread_mutex_unlock(&ix->hlock);
+    return rc;
+}
+
+int ix_index_failf(cjkfts_index *ix, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&ix->hlock);
+    cf_failv(&ix->h, rc, fmt, ap);
+    pthread_mutex_unlock(&ix->hlock);
+    va_end(ap);
+    return rc;
+}
+
+void ix_index_ok(cjkfts_index *ix)
+{
+    pthread_mutex_lock(&ix->hlock);
+    cf_handle_clear(&ix->h);
+    pthread_mutex_unlock(&ix->hlock);
+}
+
 /* ---- statistics --------------------------------------------------------------------------- */
 
 CJKFTS_API int cjkfts_index_stats_get(cjkfts_index *ix, cjkfts_index_stats *st)
@@ -250,13 +280,13 @@ CJKFTS_API int cjkfts_index_stats_get(cjkfts_index *ix, cjkfts_index_stats *st)
     if (rc)
         return rc;
     if (!st)
-        return cf_fail(&ix->h, CJKFTS_EINVAL, "stats: NULL argument");
+        return ix_index_failf(ix, CJKFTS_EINVAL, "stats: NULL argument");
     memset(st, 0, sizeof *st);
     ix_snapshot *s;
     cf_err e = CF_ERR_INIT;
     rc = ix_snapshot_open(ix->path, &s, &e);
     if (rc) {
-        rc = cf_fail_from(&ix->h, &e);
+        rc = ix_index_fail(ix, &e);
         cf_handle_destroy(&e);
         return rc;
     }
@@ -277,6 +307,6 @@ CJKFTS_API int cjkfts_index_stats_get(cjkfts_index *ix, cjkfts_index_stats *st)
     }
     st->total_bytes += s->manifest_size;
     ix_snapshot_close(s);
-    cf_handle_clear(&ix->h);
+    ix_index_ok(ix);
     return 0;
 }

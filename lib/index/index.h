@@ -10,6 +10,7 @@
 #ifndef CJKFTS_INDEX_H
 #define CJKFTS_INDEX_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -489,9 +490,14 @@ struct cjkfts_index {
     int flags;
     bool ok;
     cjkfts_index_options opts; /* stored options merged with the runtime ones */
+    pthread_mutex_t hlock;     /* serializes updates of h once the handle is shared */
 };
 
 CF_HIDDEN int ix_index_usable(cjkfts_index *ix);
+/* Record a failure (copied from src) or a success on a shared index handle. */
+CF_HIDDEN int ix_index_fail(cjkfts_index *ix, const cf_handle *src);
+CF_HIDDEN int ix_index_failf(cjkfts_index *ix, int rc, const char *fmt, ...) CF_PRINTF(3, 4);
+CF_HIDDEN void ix_index_ok(cjkfts_index *ix);
 CF_HIDDEN int ix_lock_acquire(const char *dir, int *fd, cf_err *err);
 CF_HIDDEN void ix_lock_release(int fd);
 

@@ -9,7 +9,7 @@
 #include "index/index.h"
 
 #define POLICY_MIN_DOCS 1000 /* segments up to this size all count as level 0 */
-#define RELEASE_EVERY (32u << 20) /* bytes written between dropping the inputs' pages */
+#define RELEASE_EVERY (8u << 20) /* bytes written between dropping the inputs' pages */
 
 /* ---- document id maps --------------------------------------------------------------------- */
 
@@ -73,6 +73,8 @@ static int copy_docs(ix_segw *w, const ix_segment *g, cf_err *err)
         if (rc < 0)
             break;
         rc = 0;
+        if (d % 4096 == 4095)
+            ix_seg_release_pages(g);
         if (!ix_seg_is_live(g, d))
             continue;
         rc = ix_segw_stored(w, raw, len, err);

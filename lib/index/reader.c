@@ -66,7 +66,15 @@ int ix_snapshot_open_m(const char *dir, ix_snapshot **out, ix_manifest *man, cf_
         ix_snapshot_close(s);
         uint64_t gen = m.generation;
         ix_manifest_free(&m);
-        if (rc != CJKFTS_ENOTFOUND || attempt >= SNAPSHOT_RETRIES || gen == last_gen)
+        if (rc == CJKFTS_ENOTFOUND && (attempt >= SNAPSHOT_RETRIES || gen == last_gen)) {
+            char *detail = err->msg; /* cf_fail frees the old message: keep it first */
+            err->msg = NULL;
+            rc = cf_fail(err, CJKFTS_ECORRUPT, "a file of the last commit is missing: %s",
+                         detail ? detail : "");
+            cf_free(detail);
+            return rc;
+        }
+        if (rc != CJKFTS_ENOTFOUND)
             return rc;
         last_gen = gen;
     }
@@ -108,23 +116,24 @@ struct cjkfts_reader {
 CJKFTS_API int cjkfts_reader_open(cjkfts_index *ix, cjkfts_reader **out)
 {
     if (!out)
-        return ix ? cf_fail(&ix->h, CJKFTS_EINVAL, "reader: NULL argument") : CJKFTS_EINVAL;
+        return ix_index_usable(ix) ? CJKFTS_EINVAL
+                                   : ix_index_failf(ix, CJKFTS_EINVAL, "reader: NULL argument");
     *out = NULL;
     int rc = ix_index_usable(ix);
     if (rc)
         return rc;
     cjkfts_reader *r = cf_calloc(1, sizeof *r);
     if (!r)
-        return cf_fail(&ix->h, CJKFTS_ENOMEM, "out of memory");
+        return ix_index_failf(ix, CJKFTS_ENOMEM, "out of memory");
     cf_handle_init(&r->h, CF_MAGIC_READER);
     r->opts = ix->opts;
     rc = ix_snapshot_open(ix->path, &r->snap, &r->h);
     if (rc) {
-        cf_fail_from(&ix->h, &r->h);
+        ix_index_fail(ix, &r->h);
         cjkfts_reader_close(r);
         return rc;
     }
-    cf_handle_clear(&ix->h);
+    ix_index_ok(ix);
     *out = r;
     return 0;
 }

@@ -203,28 +203,29 @@ static int writer_init(cjkfts_writer *w, cjkfts_index *ix)
 CJKFTS_API int cjkfts_writer_open(cjkfts_index *ix, cjkfts_writer **out)
 {
     if (!out)
-        return ix ? cf_fail(&ix->h, CJKFTS_EINVAL, "writer: NULL argument") : CJKFTS_EINVAL;
+        return ix_index_usable(ix) ? CJKFTS_EINVAL
+                                   : ix_index_failf(ix, CJKFTS_EINVAL, "writer: NULL argument");
     *out = NULL;
     int rc = ix_index_usable(ix);
     if (rc)
         return rc;
     if (ix->flags & CJKFTS_OPEN_READONLY)
-        return cf_fail(&ix->h, CJKFTS_EMISUSE, "the index was opened read-only");
+        return ix_index_failf(ix, CJKFTS_EMISUSE, "the index was opened read-only");
     cjkfts_writer *w = cf_calloc(1, sizeof *w);
     if (!w)
-        return cf_fail(&ix->h, CJKFTS_ENOMEM, "out of memory");
+        return ix_index_failf(ix, CJKFTS_ENOMEM, "out of memory");
     cf_handle_init(&w->h, CF_MAGIC_WRITER);
     w->lock_fd = -1;
     w->opts = ix->opts;
     cf_buf_init(&w->stored);
     rc = writer_init(w, ix);
     if (rc) {
-        cf_fail_from(&ix->h, &w->h);
+        ix_index_fail(ix, &w->h);
         w->segw.active = false;
         writer_free(w);
         return rc;
     }
-    cf_handle_clear(&ix->h);
+    ix_index_ok(ix);
     *out = w;
     return 0;
 }
