@@ -592,6 +592,19 @@ static void drop_empty(cjkfts_writer *w)
     w->nsegs = j;
 }
 
+/* After a failed ix_manifest_write: whether the new MANIFEST was renamed into place anyway
+ * (only the directory fsync failed). Its commit is then the index's state, and its files must
+ * not be removed as those of an unfinished commit when the writer closes. */
+static bool manifest_in_place(const char *dir, uint64_t generation)
+{
+    ix_manifest cur;
+    cf_err e = CF_ERR_INIT;
+    bool in = ix_manifest_read(dir, &cur, &e) == 0 && cur.generation == generation;
+    ix_manifest_free(&cur);
+    cf_handle_destroy(&e);
+    return in;
+}
+
 static int write_manifest(cjkfts_writer *w)
 {
     ix_manifest m = w->man;
@@ -614,7 +627,7 @@ static int write_manifest(cjkfts_writer *w)
     }
     if (!rc)
         rc = ix_manifest_write(w->dir, &m, &w->h);
-    if (rc) {
+    if (rc && !manifest_in_place(w->dir, m.generation)) {
         cf_free(m.segs);
         return rc;
     }
@@ -622,7 +635,7 @@ static int write_manifest(cjkfts_writer *w)
     w->man = m;
     for (uint32_t i = 0; i < w->nsegs; i++)
         w->segs[i].dirty = w->segs[i].fresh = false;
-    return 0;
+    return rc; /* a failure after the rename: committed, perhaps not yet durable */
 }
 
 static int commit(cjkfts_writer *w, bool optimize)
