@@ -229,8 +229,9 @@ static void expect_error(int rc, const void *h, fault_kind k, const char *what)
 /* ---- writes: a batch of changes and a commit (or optimize) ---------------------------------- */
 
 typedef struct batch {
-    bool big;      /* documents large enough to flush segments during adds */
-    bool optimize; /* end with optimize instead of commit */
+    bool big;         /* documents large enough to flush segments during adds */
+    bool optimize;    /* end with optimize instead of commit */
+    bool no_rollback; /* after a failure, close the writer without a rollback */
 } batch;
 
 /* Apply the batch under faults from the Nth operation on; returns the commit's status (or the
@@ -263,7 +264,7 @@ static int run_batch(const char *path, fault_kind k, long n, const batch *b, sta
         if (!*cjkfts_errmsg(w))
             fail_msg("a failure without a message");
         /* a rollback brings the writer back to the last commit */
-        if (cjkfts_writer_rollback(w))
+        if (!b->no_rollback && cjkfts_writer_rollback(w))
             fail_msg("rollback: %s", cjkfts_errmsg(w));
     }
     cjkfts_writer_close(w);
@@ -301,36 +302,58 @@ static void fault_writes(fault_kind k, const batch *b, const char *name)
 static void test_alloc_commit(void **st)
 {
     (void)st;
-    batch b = {false, false};
+    batch b = {false, false, false};
     fault_writes(ALLOC, &b, "alloc_commit");
 }
 
 static void test_alloc_flush_optimize(void **st)
 {
     (void)st;
-    batch b = {true, true};
+    batch b = {true, true, false};
     fault_writes(ALLOC, &b, "alloc_optimize");
 }
 
 static void test_io_commit(void **st)
 {
     (void)st;
-    batch b = {false, false};
+    batch b = {false, false, false};
     fault_writes(IO, &b, "io_commit");
 }
 
 static void test_io_flush_optimize(void **st)
 {
     (void)st;
-    batch b = {true, true};
+    batch b = {true, true, false};
     fault_writes(IO, &b, "io_optimize");
+}
+
+/* Closing the writer right after a failure (no rollback) discards only what no commit names. */
+static void test_io_commit_close(void **st)
+{
+    (void)st;
+    batch b = {false, false, true};
+    fault_writes(IO, &b, "io_commit_close");
+}
+
+static void test_io_optimize_close(void **st)
+{
+    (void)st;
+    batch b = {true, true, true};
+    fault_writes(IO, &b, "io_optimize_close");
+}
+
+static void test_alloc_commit_close(void **st)
+{
+    (void)st;
+    batch b = {false, false, true};
+    fault_writes(ALLOC, &b, "alloc_commit_close");
 }
 
 /* The merge policy inside a plain commit: several small segments merge (factor 2). */
 static void test_io_merge_policy(void **st)
 {
     (void)st;
-    batch b = {true, false};
+    batch b = {true, false, false};
     fault_writes(IO, &b, "io_merge");
 }
 
@@ -464,6 +487,9 @@ int main(void)
         cmocka_unit_test(test_io_create),
         cmocka_unit_test(test_alloc_commit),
         cmocka_unit_test(test_io_commit),
+        cmocka_unit_test(test_io_commit_close),
+        cmocka_unit_test(test_io_optimize_close),
+        cmocka_unit_test(test_alloc_commit_close),
         cmocka_unit_test(test_io_merge_policy),
         cmocka_unit_test(test_alloc_flush_optimize),
         cmocka_unit_test(test_io_flush_optimize),
