@@ -8,7 +8,8 @@
  * the one in progress if its new MANIFEST was already in place (told apart by the generation),
  * checked by the reader's count, a search matching every document, and every stored id and
  * body. Both processes compute the batches from the same seed and state, so the parent knows
- * what each commit holds. Rounds: CJKFTS_CRASH_ROUNDS (default 6; `make soak` runs 200),
+ * what each commit holds. Readers opened before a round keep answering from their commit
+ * through it and the next round, whose writers remove the files they map. Rounds: CJKFTS_CRASH_ROUNDS (default 6; `make soak` runs 200),
  * seed CJKFTS_CRASH_SEED. A summary line gives where the kills landed. */
 #include "fuzz/fuzz_common.h" /* first: it sets _XOPEN_SOURCE */
 
@@ -280,10 +281,8 @@ static seen run_child(const char *path, const model *m, uint64_t seed, rng *r, t
 }
 
 /* The index's documents against the model: count, every id by a search, every body. */
-static void verify_docs(cjkfts_index *ix, const model *m)
+static void verify_reader(cjkfts_reader *r, const model *m)
 {
-    cjkfts_reader *r = NULL;
-    assert_int_equal(cjkfts_reader_open(ix, &r), 0);
     size_t live = model_live(m);
     assert_int_equal(cjkfts_reader_doc_count(r), live);
     cjkfts_search_options o;
@@ -311,7 +310,25 @@ static void verify_docs(cjkfts_index *ix, const model *m)
     }
     free(seen_flags);
     cjkfts_hits_free(h);
+}
+
+static void verify_docs(cjkfts_index *ix, const model *m)
+{
+    cjkfts_reader *r = NULL;
+    assert_int_equal(cjkfts_reader_open(ix, &r), 0);
+    verify_reader(r, m);
     cjkfts_reader_close(r);
+}
+
+static model model_dup(const model *m)
+{
+    model c = *m;
+    c.cap = m->n ? m->n : 1;
+    c.d = malloc(c.cap * sizeof *c.d);
+    assert_non_null(c.d);
+    if (m->n)
+        memcpy(c.d, m->d, m->n * sizeof *m->d);
+    return c;
 }
 
 static uint64_t generation_of(cjkfts_index *ix)
@@ -373,10 +390,18 @@ static void test_kill_rounds(void **state)
     model m = {0};
     tally t = {0};
     rng r = {seed};
+    /* readers opened before a round keep their commit through that round and the next one,
+     * whose writers remove the files they map */
+    cjkfts_index *rix = open_ix(path); /* creates the index */
+    assert_non_null(rix);
+    cjkfts_reader *prev = NULL, *cur = NULL;
+    model prev_m = {0}, cur_m = {0};
     for (unsigned round = 1; round <= rounds; round++) {
-        cjkfts_index *ix = open_ix(path); /* creates it in round 1 */
+        cjkfts_index *ix = open_ix(path);
         assert_non_null(ix);
         uint64_t g0 = generation_of(ix);
+        assert_int_equal(cjkfts_reader_open(rix, &cur), 0);
+        cur_m = model_dup(&m);
         uint64_t rseed = seed * 7919u + round;
         seen s = run_child(path, &m, rseed, &r, &t);
         uint64_t g = generation_of(ix);
@@ -395,8 +420,17 @@ static void test_kill_rounds(void **state)
             fail_msg("round %u: check: %s", round, cjkfts_errmsg(ix));
         verify_docs(ix, &m);
         cjkfts_index_close(ix);
+        if (prev)
+            verify_reader(prev, &prev_m);
+        verify_reader(cur, &cur_m);
+        cjkfts_reader_close(prev);
+        free(prev_m.d);
+        prev = cur, prev_m = cur_m;
         t.rounds++;
     }
+    cjkfts_reader_close(prev);
+    free(prev_m.d);
+    cjkfts_index_close(rix);
     /* a writer opening after the last kill removes what the killed one left behind */
     cjkfts_index *ix = open_ix(path);
     cjkfts_writer *w = NULL;
