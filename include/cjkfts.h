@@ -284,8 +284,11 @@ typedef struct cjkfts_doc {
     size_t title_len;
     const char *body;  /* indexed and stored; may be NULL */
     size_t body_len;
-    const char *date;  /* ISO 8601 date or date-time ("2024-05-01", "2010-05-22T14:30:00+0900");
-                          stored, and filterable with date: in queries; NULL = none */
+    const char *date;  /* ISO 8601 date or date-time ("2024-05-01", "20240501",
+                          "2010-05-22T14:30:00+0900"): the calendar date as written is kept
+                          (a zone does not move it); anything else makes cjkfts_writer_add
+                          fail with CJKFTS_EINVAL. Stored, and filterable with date: in
+                          queries; NULL or "" = none */
     const char *url;   /* stored; NULL = none; NUL-terminated */
     const cjkfts_field *extra; /* stored only */
     size_t n_extra;

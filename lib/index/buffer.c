@@ -470,155 +470,6 @@ static int add_doc_term(ix_buffer *b, int field, const char *term, size_t len, u
     return rc;
 }
 
-/* ---- the terms of one document ------------------------------------------------------------
- * Tokens are first grouped by term in a small table that stays in cache, so the big term hash
- * is visited once per distinct term of a document, with all its positions at once. */
-
-typedef struct dterm {
-    uint32_t hash, off, len, count, first; /* first: start of its positions once grouped */
-    uint32_t slot;                         /* where it is in the table */
-    uint8_t field;
-} dterm;
-
-struct ix_doctoks {
-    dterm *terms;
-    uint32_t nterms, termcap;
-    uint32_t *slots; /* dterm index + 1 */
-    uint32_t nslots;
-    cf_buf bytes;    /* term bytes */
-    uint32_t *tok;   /* per token: dterm index, then position (2 words) */
-    size_t ntok, tokcap;
-    uint32_t *pos;   /* positions grouped by term */
-    size_t poscap;
-};
-
-int ix_doctoks_new(ix_doctoks **out)
-{
-    *out = cf_calloc(1, sizeof **out);
-    if (!*out)
-        return CJKFTS_ENOMEM;
-    cf_buf_init(&(*out)->bytes);
-    return 0;
-}
-
-void ix_doctoks_free(ix_doctoks *d)
-{
-    if (!d)
-        return;
-    cf_free(d->terms);
-    cf_free(d->slots);
-    cf_buf_free(&d->bytes);
-    cf_free(d->tok);
-    cf_free(d->pos);
-    cf_free(d);
-}
-
-void ix_doctoks_reset(ix_doctoks *d)
-{
-    for (uint32_t i = 0; i < d->nterms; i++) /* not the whole table: one large document */
-        d->slots[d->terms[i].slot] = 0;      /* must not slow down every later one */
-    d->nterms = 0;
-    d->ntok = 0;
-    d->bytes.len = 0;
-}
-
-size_t ix_doctoks_mem(const ix_doctoks *d)
-{
-    return d->termcap * sizeof(dterm) + d->nslots * 4 + d->bytes.cap + d->tokcap * 8 +
-           d->poscap * 4;
-}
-
-static int doctoks_grow(ix_doctoks *d)
-{
-    uint32_t n = d->nslots ? d->nslots * 2 : 256;
-    uint32_t *s = cf_calloc(n, sizeof *s);
-    if (!s)
-        return CJKFTS_ENOMEM;
-    for (uint32_t i = 0; i < d->nterms; i++) {
-        uint32_t j = d->terms[i].hash & (n - 1);
-        while (s[j])
-            j = (j + 1) & (n - 1);
-        s[j] = i + 1;
-        d->terms[i].slot = j;
-    }
-    cf_free(d->slots);
-    d->slots = s;
-    d->nslots = n;
-    if (d->termcap < n / 2) {
-        dterm *t = cf_realloc(d->terms, (n / 2) * sizeof *t);
-        if (!t)
-            return CJKFTS_ENOMEM;
-        d->terms = t;
-        d->termcap = n / 2;
-    }
-    return 0;
-}
-
-int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len, uint32_t pos)
-{
-    if (len > UINT32_MAX / 4 || d->bytes.len > UINT32_MAX / 2 || d->ntok >= UINT32_MAX)
-        return CJKFTS_ETOOBIG;
-    if (d->nterms >= d->nslots / 2) {
-        int rc = doctoks_grow(d);
-        if (rc)
-            return rc;
-    }
-    if (d->ntok == d->tokcap) {
-        size_t cap = d->tokcap ? d->tokcap * 2 : 1024;
-        uint32_t *t = cf_realloc(d->tok, cap * 2 * sizeof *t);
-        if (!t)
-            return CJKFTS_ENOMEM;
-        d->tok = t;
-        d->tokcap = cap;
-    }
-    uint32_t h = ix_term_hash(field, term, len), mask = d->nslots - 1, j = h & mask;
-    for (;;) {
-        uint32_t s = d->slots[j];
-        if (!s)
-            break;
-        const dterm *t = &d->terms[s - 1];
-        if (t->hash == h && t->len == len && t->field == field &&
-            memcmp(d->bytes.data + t->off, term, len) == 0)
-            break;
-        j = (j + 1) & mask;
-    }
-    if (!d->slots[j]) {
-        if (cf_buf_append(&d->bytes, term, len))
-            return CJKFTS_ENOMEM;
-        d->terms[d->nterms] = (dterm){h, (uint32_t)(d->bytes.len - len), (uint32_t)len, 0, 0,
-                                      j, (uint8_t)field};
-        d->slots[j] = ++d->nterms;
-    }
-    uint32_t id = d->slots[j] - 1;
-    d->terms[id].count++;
-    d->tok[2 * d->ntok] = id;
-    d->tok[2 * d->ntok + 1] = pos;
-    d->ntok++;
-    return 0;
-}
-
-/* Group the positions by term (a counting sort keeps each term's positions in order). */
-static int doctoks_group(ix_doctoks *d)
-{
-    if (d->ntok > d->poscap) {
-        uint32_t *p = cf_realloc(d->pos, d->ntok * sizeof *p);
-        if (!p)
-            return CJKFTS_ENOMEM;
-        d->pos = p;
-        d->poscap = d->ntok;
-    }
-    uint32_t at_ = 0;
-    for (uint32_t i = 0; i < d->nterms; i++) {
-        d->terms[i].first = at_;
-        at_ += d->terms[i].count;
-    }
-    for (size_t k = 0; k < d->ntok; k++)
-        d->pos[d->terms[d->tok[2 * k]].first++] = d->tok[2 * k + 1];
-    for (uint32_t i = 0; i < d->nterms; i++)
-        d->terms[i].first -= d->terms[i].count;
-    return 0;
-}
-
 /* Add the grouped terms of the current document to the buffer. Looks ahead while adding:
  * the slot of term i + 2L, the term of i + L and the end of the stream of term i + L/2 are
  * fetched into the cache before they are needed, so the cache misses of several terms
@@ -627,7 +478,7 @@ static int doctoks_group(ix_doctoks *d)
 
 int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d)
 {
-    int rc = doctoks_group(d);
+    int rc = ix_doctoks_group(d);
     uint32_t n = d->nterms;
     for (uint32_t i = 0; i < n && !rc; i++) {
         if (b->nslots) {
@@ -635,19 +486,19 @@ int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d)
             if (i + 2 * LOOKAHEAD < n)
                 __builtin_prefetch(&b->slots[d->terms[i + 2 * LOOKAHEAD].hash & mask]);
             if (i + LOOKAHEAD < n) {
-                const dterm *nt = &d->terms[i + LOOKAHEAD];
+                const ix_dterm *nt = &d->terms[i + LOOKAHEAD];
                 uint64_t s = b->slots[nt->hash & mask];
                 if (s && (uint32_t)(s >> 32) == nt->hash)
                     __builtin_prefetch(&b->terms[(uint32_t)s - 1]);
             }
             if (i + LOOKAHEAD / 2 < n) {
-                const dterm *nt = &d->terms[i + LOOKAHEAD / 2];
+                const ix_dterm *nt = &d->terms[i + LOOKAHEAD / 2];
                 uint64_t s = b->slots[nt->hash & mask];
                 if (s && (uint32_t)(s >> 32) == nt->hash)
                     __builtin_prefetch(at(b, b->terms[(uint32_t)s - 1].cur), 1);
             }
         }
-        const dterm *t = &d->terms[i];
+        const ix_dterm *t = &d->terms[i];
         rc = add_doc_term(b, t->field, (const char *)d->bytes.data + t->off, t->len, t->hash,
                           d->pos + t->first, t->count);
     }

@@ -424,8 +424,25 @@ CF_HIDDEN size_t ix_buffer_mem(const ix_buffer *b);
 CF_HIDDEN uint32_t ix_buffer_docs(const ix_buffer *b);
 /* Adding a document: begin, add_doc, end. */
 CF_HIDDEN int ix_buffer_begin_doc(ix_buffer *b, uint32_t *doc);
-/* The tokens of one document, grouped by term before they go into the buffer. */
-typedef struct ix_doctoks ix_doctoks;
+/* doctoks.c: the tokens of one document, grouped by term before they go into the buffer. */
+typedef struct ix_dterm {
+    uint32_t hash, off, len, count, first; /* first: start of its positions once grouped */
+    uint32_t slot;                         /* where it is in the table */
+    uint8_t field;
+} ix_dterm;
+
+typedef struct ix_doctoks {
+    ix_dterm *terms; /* in order of first occurrence */
+    uint32_t nterms, termcap;
+    uint32_t *slots; /* term index + 1, 0 = empty */
+    uint32_t nslots;
+    cf_buf bytes;  /* term bytes (ix_dterm.off, .len) */
+    uint32_t *tok; /* per token: term index, then position (2 words) */
+    size_t ntok, tokcap;
+    uint32_t *pos; /* after ix_doctoks_group: positions by term (ix_dterm.first, .count) */
+    size_t poscap;
+} ix_doctoks;
+
 CF_HIDDEN int ix_doctoks_new(ix_doctoks **out);
 CF_HIDDEN void ix_doctoks_free(ix_doctoks *d);
 CF_HIDDEN void ix_doctoks_reset(ix_doctoks *d);
@@ -433,6 +450,7 @@ CF_HIDDEN size_t ix_doctoks_mem(const ix_doctoks *d);
 /* One occurrence; positions must be non-decreasing within a field. */
 CF_HIDDEN int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len,
                              uint32_t pos);
+CF_HIDDEN int ix_doctoks_group(ix_doctoks *d);
 CF_HIDDEN uint32_t ix_term_hash(int field, const char *term, size_t len);
 /* Add every term of d to the current document (between begin_doc and end_doc). */
 CF_HIDDEN int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d);
