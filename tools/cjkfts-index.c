@@ -24,7 +24,9 @@
 #define DEFAULT_COMMIT_BYTES (512ull << 20) /* periodic commit: every 512 MiB of input */
 #define STOP_FATAL (-1)
 #define STOP_INTERRUPT (-2)
+#ifndef QUEUE_BYTES
 #define QUEUE_BYTES (64u << 20) /* parsed documents waiting for the writer, at most */
+#endif
 
 static const char usage_text[] =
     "Usage: " PROG " [OPTION]... DIR INPUT...\n"
