@@ -7,6 +7,7 @@
  * committed first).
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,9 @@
 #define DEFAULT_COMMIT_BYTES (512ull << 20) /* periodic commit: every 512 MiB of input */
 #define STOP_FATAL (-1)
 #define STOP_INTERRUPT (-2)
+#ifndef QUEUE_BYTES
+#define QUEUE_BYTES (64u << 20) /* parsed documents waiting for the writer, at most */
+#endif
 
 static const char usage_text[] =
     "Usage: " PROG " [OPTION]... DIR INPUT...\n"
@@ -212,6 +216,254 @@ static void on_bytes(void *ctx, uint64_t n)
     tm_progress_update(&x->prog, x->adds, x->bytes);
 }
 
+/* ---- reading on a second thread ----------------------------------------------------------- */
+
+/* A reader thread runs the plan and turns each document and problem into an event queued for
+ * the writer (the main thread), which replays them in order on the callbacks above: reports,
+ * counts, progress and commit points are those of reading on the writer's thread. Input bytes
+ * consumed before an event travel with it. The queue holds at most QUEUE_BYTES of events
+ * (or one bigger event); when the writer stops, the reader stops at its next document. */
+
+enum { EV_DOC, EV_PROBLEM };
+
+typedef struct event {
+    struct event *next;
+    int type;
+    size_t size;     /* bytes allocated, for the queue bound */
+    uint64_t bytes;  /* input consumed before this event */
+    in_doc doc;      /* EV_DOC: strings point into the block */
+    in_problem prob; /* EV_PROBLEM */
+    in_field extra[];
+} event;
+
+typedef struct pipeline {
+    pthread_mutex_t mu;
+    pthread_cond_t can_put, can_take;
+    event *head, *tail;
+    size_t held;        /* bytes of queued events */
+    int stop;           /* the writer stopped: the reader ends */
+    int done;           /* the reader ended: reader_rc, end_bytes (read after its last event) */
+    int reader_rc;
+    uint64_t end_bytes;
+    /* reader thread only */
+    const in_plan *plan;
+    uint64_t pending;   /* bytes consumed since the last event */
+    int oom;
+} pipeline;
+
+/* Copy len bytes and a NUL to *at; returns the copy, or NULL when s is NULL. */
+static const char *copy_str(char **at, const char *s, size_t len)
+{
+    if (!s)
+        return NULL;
+    char *d = *at;
+    memcpy(d, s, len);
+    d[len] = '\0';
+    *at += len + 1;
+    return d;
+}
+
+static event *event_new(pipeline *p, int type, size_t n_extra, size_t strings)
+{
+    size_t size = sizeof(event) + n_extra * sizeof(in_field) + strings;
+    event *e = malloc(size);
+    if (!e) {
+        p->oom = 1;
+        return NULL;
+    }
+    memset(e, 0, sizeof *e);
+    e->type = type, e->size = size, e->bytes = p->pending;
+    p->pending = 0;
+    return e;
+}
+
+static event *copy_doc(pipeline *p, const in_doc *d)
+{
+    size_t file_len = strlen(d->file), date_len = d->date ? strlen(d->date) : 0;
+    size_t url_len = d->url ? strlen(d->url) : 0;
+    size_t strings = file_len + d->id_len + d->title_len + d->body_len + date_len + url_len + 6;
+    for (size_t i = 0; i < d->n_extra; i++)
+        strings += strlen(d->extra[i].name) + d->extra[i].len + 2;
+    event *e = event_new(p, EV_DOC, d->n_extra, strings);
+    if (!e)
+        return NULL;
+    char *at = (char *)(e->extra + d->n_extra);
+    e->doc = (in_doc){
+        .file = copy_str(&at, d->file, file_len), .line = d->line,
+        .id = copy_str(&at, d->id, d->id_len), .id_len = d->id_len,
+        .title = copy_str(&at, d->title, d->title_len), .title_len = d->title_len,
+        .body = copy_str(&at, d->body, d->body_len), .body_len = d->body_len,
+        .date = copy_str(&at, d->date, date_len), .url = copy_str(&at, d->url, url_len),
+        .extra = e->extra, .n_extra = d->n_extra,
+    };
+    for (size_t i = 0; i < d->n_extra; i++) {
+        const in_field *f = &d->extra[i];
+        e->extra[i].name = copy_str(&at, f->name, strlen(f->name));
+        e->extra[i].value = copy_str(&at, f->value, f->len);
+        e->extra[i].len = f->len;
+    }
+    return e;
+}
+
+/* Queue e for the writer, waiting while the queue is full; -1 (e freed) when the writer
+ * stopped. */
+static int put(pipeline *p, event *e)
+{
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop && p->held > 0 && p->held + e->size > QUEUE_BYTES)
+        pthread_cond_wait(&p->can_put, &p->mu);
+    int stopped = p->stop;
+    if (!stopped) {
+        if (p->tail)
+            p->tail->next = e;
+        else
+            p->head = e;
+        p->tail = e;
+        p->held += e->size;
+        pthread_cond_signal(&p->can_take);
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (stopped)
+        free(e);
+    return stopped ? -1 : 0;
+}
+
+static int reader_on_doc(void *ctx, const in_doc *d)
+{
+    pipeline *p = ctx;
+    event *e = p->oom ? NULL : copy_doc(p, d);
+    if (!e)
+        return IN_ENOMEM;
+    return put(p, e) < 0 ? STOP_FATAL : 0;
+}
+
+static void reader_on_problem(void *ctx, const in_problem *pr)
+{
+    pipeline *p = ctx;
+    if (p->oom)
+        return;
+    size_t file_len = strlen(pr->file), detail_len = strlen(pr->detail);
+    event *e = event_new(p, EV_PROBLEM, 0, file_len + detail_len + 2);
+    if (!e)
+        return;
+    char *at = (char *)e->extra;
+    e->prob = (in_problem){copy_str(&at, pr->file, file_len), pr->line, pr->kind,
+                           copy_str(&at, pr->detail, detail_len)};
+    put(p, e);
+}
+
+static void reader_on_bytes(void *ctx, uint64_t n)
+{
+    pipeline *p = ctx;
+    p->pending += n;
+}
+
+static void *reader_main(void *arg)
+{
+    pipeline *p = arg;
+    in_sink sink = {reader_on_doc, reader_on_problem, reader_on_bytes, p};
+    int rc = in_plan_run(p->plan, &sink);
+    pthread_mutex_lock(&p->mu);
+    p->done = 1;
+    p->reader_rc = p->oom ? IN_ENOMEM : rc;
+    p->end_bytes = p->pending;
+    pthread_cond_signal(&p->can_take);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Next event for the writer; NULL when the reader is done. */
+static event *take(pipeline *p, int *reader_rc, uint64_t *end_bytes)
+{
+    pthread_mutex_lock(&p->mu);
+    while (!p->head && !p->done)
+        pthread_cond_wait(&p->can_take, &p->mu);
+    event *e = p->head;
+    if (e) {
+        p->head = e->next;
+        if (!p->head)
+            p->tail = NULL;
+        p->held -= e->size;
+        pthread_cond_signal(&p->can_put);
+    } else {
+        *reader_rc = p->reader_rc;
+        *end_bytes = p->end_bytes;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return e;
+}
+
+/* Replay the reader's events on the indexer until the end or a stop value. */
+static int replay(pipeline *p, indexer *x)
+{
+    int rc = 0;
+    uint64_t end_bytes = 0;
+    event *e;
+    while ((e = take(p, &rc, &end_bytes)) != NULL) {
+        if (e->bytes)
+            on_bytes(x, e->bytes);
+        if (e->type == EV_DOC)
+            rc = on_doc(x, &e->doc);
+        else
+            on_problem(x, &e->prob);
+        free(e);
+        if (rc != 0)
+            return rc;
+    }
+    if (end_bytes)
+        on_bytes(x, end_bytes);
+    return rc;
+}
+
+/* Read the plan on a reader thread while this thread writes; same result as in_plan_run with
+ * the indexer's sink (which it falls back to when no thread can be started). */
+static int run_pipelined(const in_plan *plan, indexer *x, const in_sink *direct)
+{
+    pipeline p;
+    memset(&p, 0, sizeof p);
+    p.plan = plan;
+    if (pthread_mutex_init(&p.mu, NULL) != 0)
+        return in_plan_run(plan, direct);
+    if (pthread_cond_init(&p.can_put, NULL) != 0) {
+        pthread_mutex_destroy(&p.mu);
+        return in_plan_run(plan, direct);
+    }
+    if (pthread_cond_init(&p.can_take, NULL) != 0) {
+        pthread_cond_destroy(&p.can_put);
+        pthread_mutex_destroy(&p.mu);
+        return in_plan_run(plan, direct);
+    }
+    /* signals go to this thread, whose on_doc sees the interruption */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    pthread_t reader;
+    int started = pthread_create(&reader, NULL, reader_main, &p) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc;
+    if (started) {
+        rc = replay(&p, x);
+        pthread_mutex_lock(&p.mu);
+        p.stop = 1;
+        pthread_cond_signal(&p.can_put);
+        pthread_mutex_unlock(&p.mu);
+        pthread_join(reader, NULL);
+        while (p.head) {
+            event *e = p.head;
+            p.head = e->next;
+            free(e);
+        }
+    } else {
+        rc = in_plan_run(plan, direct);
+    }
+    pthread_cond_destroy(&p.can_take);
+    pthread_cond_destroy(&p.can_put);
+    pthread_mutex_destroy(&p.mu);
+    return rc;
+}
+
 /* ---- summary ------------------------------------------------------------------------------ */
 
 static void print_summary(indexer *x, const in_plan *plan, double seconds)
@@ -394,7 +646,7 @@ int main(int argc, char **argv)
         sa.sa_flags = SA_RESETHAND; /* a second signal ends the program at once */
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        rc = in_plan_run(&plan, &sink);
+        rc = run_pipelined(&plan, &x, &sink);
         if (rc == IN_ENOMEM) {
             tm_progress_clear(&x.prog);
             fprintf(stderr, PROG ": error: out of memory\n");
