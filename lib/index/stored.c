@@ -71,7 +71,9 @@ int ix_stored_parse(const uint8_t *p, size_t n, ix_stored_doc *d, cf_err *err)
             }
         }
         n_extra = ix_rd_varint(&r);
-        if (r.bad || n_extra > n)
+        if (n_extra > n) /* each extra field takes at least two bytes */
+            r.bad = true;
+        if (r.bad)
             break;
         for (uint64_t i = 0; i < n_extra && !r.bad; i++, nf++) {
             uint64_t nl = ix_rd_varint(&r);
