@@ -1,7 +1,7 @@
 /* fuzz_decoders.c: libFuzzer target for the low-level codecs of the index and the query, fed
  * directly (many more executions per second than through whole files). Byte 0 picks one:
- *   0  PFOR decoding of arbitrary bytes: never reads past the end; ix_pfor_size agrees with
- *      the decoder; what decodes re-encodes and decodes to the same values
+ *   0  PFOR decoding of arbitrary bytes: never reads past the end; what decodes has the size
+ *      ix_pfor_size gives, re-encodes and decodes to the same values
  *   1  PFOR round trip of arbitrary values: encode, size, decode give them back
  *   2  stored-document parsing: fields NUL-terminated inside the parsed copy
  *   3  dates (documents and query filters): a parsed date maps back to the same day
@@ -23,11 +23,8 @@ static void pfor_bytes(const uint8_t *p, size_t n)
     uint32_t v[IX_BLOCK];
     const uint8_t *e = ix_pfor_decode(in, end, v, count);
     size_t sz = ix_pfor_size(in, end, count);
-    if (!e) {
-        if (sz != 0)
-            fz_die("pfor: size %zu for an encoding the decoder rejects", sz);
+    if (!e) /* the size function may accept more (it does not check exception indexes) */
         return;
-    }
     if (e < in || e > end || (size_t)(e - in) != sz)
         fz_die("pfor: decoded %td bytes, size says %zu", e - in, sz);
     uint8_t out[IX_PFOR_MAX];
