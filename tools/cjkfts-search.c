@@ -51,22 +51,7 @@ typedef struct options {
     int mode, explain, json, color;
 } options;
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Print "PROG: message" (when fmt is not NULL) and the --help hint; returns exit status 2. */
-static int usage_error(const char *fmt, ...)
-{
-    if (fmt) {
-        va_list ap;
-        va_start(ap, fmt);
-        fputs(PROG ": ", stderr);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
-        va_end(ap);
-    }
-    fputs("Try '" PROG " --help' for more information.\n", stderr);
-    return 2;
-}
+#define usage_error(...) tm_usage_error(PROG, __VA_ARGS__)
 
 static int parse_count(const char *opt, const char *arg, uint64_t max, uint64_t *out)
 {

@@ -1,6 +1,7 @@
 /* term.c: terminal helpers of the tools: clock, progress line, colour choice. */
 #include "term.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -123,4 +124,18 @@ int tm_use_color(int fd, int when)
         return when == TM_COLOR_ALWAYS;
     const char *term = getenv("TERM");
     return isatty(fd) && !(term && strcmp(term, "dumb") == 0);
+}
+
+int tm_usage_error(const char *prog, const char *fmt, ...)
+{
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "%s: ", prog);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+    }
+    fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+    return 2;
 }

@@ -48,6 +48,10 @@ int tm_format_duration(tx_buf *out, double seconds);
 #define TM_COLOR_NEVER 0
 #define TM_COLOR_ALWAYS 1
 #define TM_COLOR_AUTO 2
+/* Print "PROG: message" (when fmt is not NULL) and the --help hint to stderr; returns the
+ * usage exit status 2. */
+int tm_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 int tm_parse_color(const char *when); /* TM_COLOR_* or -1 */
 int tm_use_color(int fd, int when);
 
