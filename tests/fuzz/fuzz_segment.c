@@ -7,7 +7,8 @@
  *
  * Input: byte 0 picks the file (index in the sorted list of the index's files), byte 1 flags
  * (1: recompute the file's checksum, and the size and checksum recorded for it in its segment's
- * .seg, so that the damage reaches the decoders behind the checksums; 2: also use a writer),
+ * .seg, so that the damage reaches the decoders behind the checksums; 2: also use a writer;
+ * bits 2-3: searches, every stored document, the deep check, or all three; 16: optimize),
  * then records of 5 bytes: a 24-bit offset (modulo the file's size), an operation and a value:
  * 0 flip bit (value & 7), 1 set the byte, 2 add to the byte, 3 truncate at the offset,
  * 4 insert the byte, 5 zero 4 bytes, 6 set 4 bytes to 0xff, 7 delete value & 15 bytes. The
@@ -53,7 +54,7 @@ static const char *const queries[] = {
     "date:2015..2020 同盟", "title:基石", "\"安全 保障\"", "54000",
 };
 
-/* Three of the queries, chosen by sel, so that every kind runs often but each input is quick. */
+/* Two of the queries, chosen by sel, so that every kind runs often but each input is quick. */
 static void search_some(cjkfts_reader *r, unsigned sel)
 {
     size_t nq = sizeof queries / sizeof queries[0];
@@ -61,7 +62,7 @@ static void search_some(cjkfts_reader *r, unsigned sel)
     cjkfts_search_options_init(&o);
     o.k = 8;
     o.snippet_chars = 30;
-    for (size_t j = 0; j < 3; j++) {
+    for (size_t j = 0; j < 2; j++) {
         size_t i = (sel + j * 4) % nq;
         cjkfts_hits *h = NULL;
         int mode = i % 3 == 2 ? CJKFTS_MODE_OR : CJKFTS_MODE_AND;
@@ -79,6 +80,25 @@ static void search_some(cjkfts_reader *r, unsigned sel)
         }
         cjkfts_hits_free(h);
     }
+}
+
+/* Every document's stored fields (the titles' numbers 0..4 match them all). */
+static void fetch_all(cjkfts_reader *r)
+{
+    cjkfts_search_options o;
+    cjkfts_search_options_init(&o);
+    o.k = 1000;
+    o.snippet_chars = 0;
+    cjkfts_hits *h = NULL;
+    int rc = cjkfts_search_string(r, "0 OR 1 OR 2 OR 3 OR 4", CJKFTS_MODE_AND, &o, &h);
+    fz_check_rc(rc, "search_string");
+    for (size_t k = 0; rc == 0 && k < cjkfts_hits_count(h); k++) {
+        size_t len = 0;
+        const char *v = cjkfts_hits_field(h, k, "body", &len);
+        if (v && v[len] != 0)
+            fz_die("stored body not NUL-terminated");
+    }
+    cjkfts_hits_free(h);
 }
 
 static void write_some(cjkfts_index *ix, unsigned how)
@@ -116,6 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = cjkfts_index_open(work, NULL, flags & 2 ? 0 : CJKFTS_OPEN_READONLY, &ix);
     fz_check_rc(rc, "index_open");
     if (rc == 0) {
+        unsigned what = flags >> 2 & 3; /* searches, stored fields, check, or all three */
         cjkfts_index_stats st;
         fz_check_rc(cjkfts_index_stats_get(ix, &st), "stats");
         cjkfts_reader *r = NULL;
@@ -123,11 +144,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fz_check_rc(rc, "reader_open");
         if (rc == 0) {
             (void)cjkfts_reader_doc_count(r);
-            search_some(r, data[0] / 8u + (unsigned)size);
+            if (what == 0 || what == 3)
+                search_some(r, data[0] / 8u + (unsigned)size);
+            if (what == 1 || what == 3)
+                fetch_all(r);
         }
-        fz_check_rc(cjkfts_index_check(ix, CJKFTS_CHECK_DEEP), "check");
+        if (what >= 2)
+            fz_check_rc(cjkfts_index_check(ix, CJKFTS_CHECK_DEEP), "check");
         if (flags & 2)
-            write_some(ix, flags >> 2);
+            write_some(ix, flags >> 4);
         cjkfts_reader_close(r);
     }
     cjkfts_index_close(ix);
