@@ -2,10 +2,15 @@
  * eight documents (byte 0: count and options; the rest cut into that many pieces, each a title
  * and a body, invalid UTF-8 and NUL bytes included), each given a term of its own (a marker word
  * "qzx" + letters). They are indexed (in one or several segments), some deleted, and then:
- * every live document is found by its marker and deleted ones are not; stored title and body
+ * every live document is found by its marker and deleted ones are not, and likewise by the
+ * original text of the first token of its body that can stand as a query; stored title and body
  * come back byte for byte; the reader counts the live documents; the deep integrity check
  * (postings against the re-analyzed stored text) passes; and the same holds after optimize. */
 #include "fuzz_common.h"
+
+#include <strings.h>
+
+#include "util/util.h"
 
 #define MAXDOCS 8
 
@@ -102,6 +107,69 @@ static void check_doc(cjkfts_reader *r, const rdoc *docs, unsigned nd, const rdo
     cjkfts_hits_free(h);
 }
 
+/* ---- a term of the document's own text --------------------------------------------------- */
+
+typedef struct pick {
+    const char *text;
+    size_t start, end;
+    bool found;
+} pick;
+
+/* Original text a query can carry as is: no white space, controls, ASCII punctuation but
+ * ' , . inside numbers and words, no keyword. */
+static bool plain(const char *s, size_t n)
+{
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80 && !(c >= '0' && c <= '9') && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') &&
+            c != '\'' && c != ',' && c != '.')
+            return false;
+    }
+    static const char *const kw[] = {"or", "and", "not"};
+    for (size_t k = 0; k < 3; k++)
+        if (n == strlen(kw[k]) && strncasecmp(s, kw[k], n) == 0)
+            return false;
+    return cf_utf8_valid((const uint8_t *)s, n);
+}
+
+static int pick_token(void *ctx, const cjkfts_token *t)
+{
+    pick *p = ctx;
+    if (!plain(p->text + t->start, t->end - t->start))
+        return 0;
+    p->start = t->start, p->end = t->end, p->found = true;
+    return 1;
+}
+
+/* The first token of the body whose original text can be a query by itself must find the
+ * document (when live). */
+static void check_own_term(cjkfts_reader *r, cjkfts_analyzer *an, const rdoc *d, unsigned nd)
+{
+    pick p = {d->body_full, 0, 0, false};
+    cjkfts_analyzer_tokenize(an, d->body_full, d->body_len, pick_token, &p);
+    if (!p.found)
+        return;
+    char q[80];
+    snprintf(q, sizeof q, "%.*s", (int)(p.end - p.start), d->body_full + p.start);
+    cjkfts_search_options o;
+    cjkfts_search_options_init(&o);
+    o.k = nd;
+    o.snippet_chars = 0;
+    cjkfts_hits *h = NULL;
+    int rc = cjkfts_search_string(r, q, CJKFTS_MODE_AND, &o, &h);
+    if (rc)
+        fz_die("search \"%s\" (own text of %s): %s", q, d->id, cjkfts_errmsg(h));
+    bool found = false;
+    for (size_t i = 0; i < cjkfts_hits_count(h); i++)
+        found |= strcmp(cjkfts_hits_get(h, i)->id, d->id) == 0;
+    if (found != d->live)
+        fz_die("\"%s\", bytes [%zu, %zu) of %s's body, %s", q, p.start, p.end, d->id,
+               d->live ? "does not find it" : "finds it after deletion");
+    cjkfts_hits_free(h);
+}
+
 static void verify(cjkfts_index *ix, const rdoc *docs, unsigned nd)
 {
     if (cjkfts_index_check(ix, CJKFTS_CHECK_DEEP))
@@ -109,11 +177,17 @@ static void verify(cjkfts_index *ix, const rdoc *docs, unsigned nd)
     cjkfts_reader *r = NULL;
     if (cjkfts_reader_open(ix, &r))
         fz_die("reader_open: %s", cjkfts_errmsg(ix));
+    cjkfts_analyzer *an = NULL;
+    const cjkfts_index_options *io = cjkfts_index_get_options(ix);
+    if (cjkfts_analyzer_open(io->analyzer_class, &io->analyzer, &an))
+        fz_die("analyzer_open: %s", cjkfts_errmsg(an));
     uint64_t live = 0;
     for (unsigned i = 0; i < nd; i++) {
         live += docs[i].live;
         check_doc(r, docs, nd, &docs[i]);
+        check_own_term(r, an, &docs[i], nd);
     }
+    cjkfts_analyzer_close(an);
     if (cjkfts_reader_doc_count(r) != live)
         fz_die("reader counts %llu documents, want %llu",
                (unsigned long long)cjkfts_reader_doc_count(r), (unsigned long long)live);
