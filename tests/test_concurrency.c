@@ -5,7 +5,9 @@
  * reader checks, on snapshot after snapshot: each batch's tag finds 0 or BATCH documents, the
  * batches present are consecutive and end at the newest, their sum is the reader's document
  * count and what a search for the common word finds; one shared reader is searched by every
- * thread at once and must keep answering from its own commit. A second writer is refused
+ * thread at once with queries of every kind (snippets, explanations, stored fields) and must
+ * give the same answers every time; half the threads open their readers on one shared index
+ * handle. A second writer is refused
  * (CJKFTS_ELOCKED) in this process and in another one. `make tsan` runs this under
  * ThreadSanitizer with CJKFTS_CONC_LONG=1 (more commits). */
 #include "fuzz/fuzz_common.h" /* first: it sets _XOPEN_SOURCE */
@@ -142,20 +144,61 @@ static void check_snapshot(cjkfts_reader *r)
         fz_die("the snapshot changed while in use");
 }
 
+/* Queries of every kind on the shared reader: ids, scores, snippets and explanations must be
+ * the same in every thread and every time. */
+static const char *const g_kinds[] = {"日本", "美日同盟 allx", "美", "国会 OR zqbbbb",
+                                      "allx -zqbbbc", "\"日本 の\"", "title:zqbbbc"};
+#define NKINDS (sizeof g_kinds / sizeof g_kinds[0])
+static char *g_expect[NKINDS];
+
+static char *signature(cjkfts_reader *r, const char *q, int mode)
+{
+    cjkfts_search_options o;
+    cjkfts_search_options_init(&o);
+    o.k = 5;
+    o.explain = 1;
+    cjkfts_hits *h = NULL;
+    if (cjkfts_search_string(r, q, mode, &o, &h))
+        fz_die("search %s: %s", q, cjkfts_errmsg(h));
+    size_t cap = 256, len = 0;
+    char *s = malloc(cap);
+    s[0] = 0;
+    for (size_t i = 0; i < cjkfts_hits_count(h); i++) {
+        const cjkfts_hit *x = cjkfts_hits_get(h, i);
+        size_t need = strlen(x->id) + strlen(x->snippet) + strlen(x->explain) + 64;
+        if (len + need >= cap)
+            s = realloc(s, cap = 2 * (len + need));
+        len += (size_t)snprintf(s + len, cap - len, "%s %.17g %s %s|", x->id, x->score,
+                                x->snippet, x->explain);
+        (void)cjkfts_hits_field(h, i, "body", NULL);
+    }
+    cjkfts_hits_free(h);
+    return s;
+}
+
 static void check_shared(void)
 {
     check_snapshot(g_shared);
     if (count_of(g_shared, "allx") != g_shared_count ||
         cjkfts_reader_doc_count(g_shared) != g_shared_count)
         fz_die("the shared reader moved away from its commit");
+    for (size_t i = 0; i < NKINDS; i++) {
+        char *s = signature(g_shared, g_kinds[i], (int)(i % 2));
+        if (strcmp(s, g_expect[i]) != 0)
+            fz_die("query \"%s\" on the shared reader answered differently", g_kinds[i]);
+        free(s);
+    }
 }
 
-/* Snapshots until the writer is done (and one more after). */
-static void reader_loop(bool shared)
+static cjkfts_index *g_ix; /* the main thread's index handle, shared by some readers */
+
+/* Snapshots until the writer is done (and one more after); readers opened on an index handle
+ * of this thread's own, or on the shared one. */
+static void reader_loop(bool shared, bool own_handle)
 {
     cjkfts_index_options o = options();
-    cjkfts_index *ix = NULL;
-    if (cjkfts_index_open(g_path, &o, CJKFTS_OPEN_READONLY, &ix))
+    cjkfts_index *ix = g_ix;
+    if (own_handle && cjkfts_index_open(g_path, &o, CJKFTS_OPEN_READONLY, &ix))
         fz_die("reader: index_open: %s", cjkfts_errmsg(ix));
     for (bool last = false; !last;) {
         last = atomic_load(&g_done) != 0;
@@ -171,13 +214,13 @@ static void reader_loop(bool shared)
             check_shared();
         atomic_fetch_add(&g_snapshots, 1);
     }
-    cjkfts_index_close(ix);
+    if (own_handle)
+        cjkfts_index_close(ix);
 }
 
 static void *reader_main(void *arg)
 {
-    (void)arg;
-    reader_loop(true);
+    reader_loop(true, (intptr_t)arg % 2 == 0);
     return NULL;
 }
 
@@ -203,6 +246,9 @@ static void test_readers_while_writing(void **state)
     cjkfts_index *ix = NULL;
     assert_int_equal(cjkfts_index_open(path, &o, 0, &ix), 0);
     assert_int_equal(cjkfts_reader_open(ix, &g_shared), 0);
+    g_ix = ix;
+    for (size_t i = 0; i < NKINDS; i++)
+        g_expect[i] = signature(g_shared, g_kinds[i], (int)(i % 2));
     g_shared_count = cjkfts_reader_doc_count(g_shared);
     assert_int_equal(g_shared_count, 2 * BATCH);
 
@@ -233,7 +279,7 @@ static void test_readers_while_writing(void **state)
     pthread_t wt, rt[THREADS];
     assert_int_equal(pthread_create(&wt, NULL, writer_main, NULL), 0);
     for (int i = 0; i < THREADS; i++)
-        assert_int_equal(pthread_create(&rt[i], NULL, reader_main, NULL), 0);
+        assert_int_equal(pthread_create(&rt[i], NULL, reader_main, (void *)(intptr_t)i), 0);
 
     /* meanwhile: a second writer is refused, here and from another process */
     while (!atomic_load(&g_ready))
@@ -261,6 +307,8 @@ static void test_readers_while_writing(void **state)
     }
     check_shared();
     cjkfts_reader_close(g_shared);
+    for (size_t i = 0; i < NKINDS; i++)
+        free(g_expect[i]);
     assert_int_equal(cjkfts_index_check(ix, CJKFTS_CHECK_DEEP), 0);
     cjkfts_index_close(ix);
     printf("concurrency: %u commits, %u snapshots checked in %d threads (+ %d processes)\n",
