@@ -223,6 +223,44 @@ static void test_odd_documents(void **state)
     free(word);
 }
 
+/* A big document raises the writer's per-document scratch memory, which a flush does not give
+ * back; later small documents must still be buffered together, not flushed one by one. */
+static void test_budget_after_big_document(void **state)
+{
+    (void)state;
+    char path[700];
+    snprintf(path, sizeof path, "%s/budget", g_dir);
+    cjkfts_index_options o;
+    cjkfts_index_options_init(&o);
+    o.ram_budget = 1u << 20;
+    o.merge_factor = 1000; /* no merging: every flush stays a segment */
+    cjkfts_index *ix = NULL;
+    assert_int_equal(cjkfts_index_open(path, &o, CJKFTS_OPEN_CREATE, &ix), 0);
+    cjkfts_writer *w = NULL;
+    assert_int_equal(cjkfts_writer_open(ix, &w), 0);
+    size_t cap = 40000 * 24, len = 0;
+    char *body = malloc(cap);
+    for (int i = 0; i < 40000; i++)
+        len += (size_t)snprintf(body + len, cap - len, "日本%d w%d ", i % 97, i);
+    cjkfts_doc big = {"big", CJKFTS_NTS, NULL, 0, body, len, NULL, NULL, NULL, 0};
+    add_ok(w, &big);
+    for (int i = 0; i < 20; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "s%d", i);
+        cjkfts_doc d = {id, CJKFTS_NTS, NULL, 0, "small 日本", CJKFTS_NTS, NULL, NULL, NULL, 0};
+        add_ok(w, &d);
+    }
+    assert_int_equal(cjkfts_writer_commit(w), 0);
+    cjkfts_writer_close(w);
+    cjkfts_index_stats st;
+    assert_int_equal(cjkfts_index_stats_get(ix, &st), 0);
+    assert_int_equal(st.docs, 21);
+    if (st.segments > 2)
+        fail_msg("%u segments: the small documents were flushed one by one", st.segments);
+    cjkfts_index_close(ix);
+    free(body);
+}
+
 /* ---- queries ------------------------------------------------------------------------------ */
 
 static cjkfts_index *g_qix;
@@ -382,7 +420,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_huge_document),     cmocka_unit_test(test_invalid_utf8_document),
-        cmocka_unit_test(test_odd_documents),     cmocka_unit_test(test_query_terms),
+        cmocka_unit_test(test_odd_documents),     cmocka_unit_test(test_budget_after_big_document),
+        cmocka_unit_test(test_query_terms),
         cmocka_unit_test(test_query_punctuation), cmocka_unit_test(test_query_nesting),
         cmocka_unit_test(test_query_bytes),
     };

@@ -492,9 +492,12 @@ static int buffer_doc(cjkfts_writer *w, const doc_in *in, const uint32_t len[IX_
     return ix_segw_stored(&w->segw, w->stored.data, w->stored.len, &w->h);
 }
 
+/* Memory a flush would give back: the buffer and the stored-fields writer. The per-document
+ * scratch (w->stored, w->toks) keeps its size across flushes, so counting it would make every
+ * document after a big one flush a segment of its own. */
 static bool over_budget(const cjkfts_writer *w)
 {
-    size_t mem = ix_buffer_mem(w->buf) + w->stored.cap + ix_doctoks_mem(w->toks);
+    size_t mem = ix_buffer_mem(w->buf);
     if (w->segw.active)
         mem += ix_storew_mem(&w->segw.store);
     return mem >= w->opts.ram_budget;
