@@ -1,7 +1,8 @@
 /* test_fault.c: fault injection. The Nth allocation (cf_alloc_fail_after) or the Nth write,
  * fsync or rename (cf_io_fail_after) fails, for N = 0, 1, 2... until the operation succeeds:
  * creating an index, adding and committing (with segment flushes during adds), deleting,
- * merging (optimize and the merge policy), opening readers, searching, checking. Every failure
+ * merging (optimize and the merge policy), opening readers, searching, checking; and a commit
+ * in a process short of file descriptors. Every failure
  * returns an error with a message; the writer recovers with a rollback; the index stays at its
  * last commit (reopened, deep-checked, every document compared), or, only when the failure hit
  * the directory fsync after the new MANIFEST was renamed into place, at the new commit; no file
@@ -13,6 +14,10 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "index/index.h"
 
@@ -163,7 +168,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     (void)st;
-    printf("fault: %lu allocation failures and %lu write/fsync/rename failures injected\n",
+    printf("fault: %lu allocation failures and %lu write/fsync/rename/open failures injected\n",
            g_alloc_faults, g_io_faults);
     fz_rmtree(g_root);
     free(g_root);
@@ -465,6 +470,69 @@ static void test_alloc_reads(void **st)
     free(path);
 }
 
+/* ---- running out of file descriptors ------------------------------------------------------ */
+
+/* In a child limited to 3 + `spare` file descriptors (fewer than it has open): add a batch and
+ * commit.
+ * Exit 0 when the commit succeeded, 10 when it failed with CJKFTS_EIO, 1 on anything else. */
+static void commit_with_few_fds(const char *path, unsigned spare)
+{
+    cjkfts_index_options o;
+    cjkfts_index_options_init(&o);
+    o.merge_factor = 2;
+    cjkfts_index *ix = NULL;
+    cjkfts_writer *w = NULL;
+    if (cjkfts_index_open(path, &o, 0, &ix) || cjkfts_writer_open(ix, &w))
+        _exit(1);
+    state s = {{0}};
+    for (unsigned i = 10; i < 14; i++)
+        if (add(w, &s, i, false))
+            _exit(1);
+    /* past the limit no descriptor can be opened, even where one is closed above it */
+    struct rlimit rl = {(rlim_t)3 + spare, (rlim_t)3 + spare};
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        _exit(1);
+    int rc = cjkfts_writer_commit(w);
+    _exit(rc == 0 ? 0 : rc == CJKFTS_EIO && *cjkfts_errmsg(w) ? 10 : 1);
+}
+
+static void test_few_fds(void **st)
+{
+    (void)st;
+    for (unsigned spare = 0;; spare++) {
+        state before;
+        char *path = base_index("fds", &before, 1000);
+        uint64_t g0 = generation(path);
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+            commit_with_few_fds(path, spare);
+        int ws;
+        assert_int_equal(waitpid(pid, &ws, 0), pid);
+        assert_true(WIFEXITED(ws));
+        int code = WEXITSTATUS(ws);
+        if (code != 0 && code != 10)
+            fail_msg("spare %u: the child failed (exit %d)", spare, code);
+        uint64_t g = generation(path);
+        if (code == 10 && g == g0) {
+            verify(path, &before);
+            g_io_faults++;
+        } else { /* committed (or renamed before the failure): the four new documents */
+            state after = before;
+            for (unsigned i = 10; i < 14; i++)
+                after.version[i] = 1;
+            assert_true(g == g0 + 1);
+            verify(path, &after);
+        }
+        assert_clean(path);
+        fz_rmtree(path);
+        free(path);
+        if (code == 0)
+            break;
+    }
+}
+
 /* ---- the hooks themselves ----------------------------------------------------------------- */
 
 static void test_io_hook(void **st)
@@ -503,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_alloc_flush_optimize),
         cmocka_unit_test(test_io_flush_optimize),
         cmocka_unit_test(test_alloc_reads),
+        cmocka_unit_test(test_few_fds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
