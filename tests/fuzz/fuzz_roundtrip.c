@@ -5,7 +5,10 @@
  * every live document is found by its marker and deleted ones are not, and likewise by the
  * original text of the first token of its body that can stand as a query; stored title and body
  * come back byte for byte; the reader counts the live documents; the deep integrity check
- * (postings against the re-analyzed stored text) passes; and the same holds after optimize. */
+ * (postings against the re-analyzed stored text) passes; and the same holds after optimize.
+ * With byte 0's bit 6, ids end with input bytes, dates come from the input (a document whose
+ * date does not parse is refused with CJKFTS_EINVAL and must then be absent) and an extra field
+ * holds the title; ids, dates and extra fields come back byte for byte. */
 #include "fuzz_common.h"
 
 #include <strings.h>
@@ -15,12 +18,14 @@
 #define MAXDOCS 8
 
 typedef struct rdoc {
-    char id[16], marker[16];
+    char id[32], marker[16];
+    size_t id_len;
+    char date[16]; /* "" = none */
     const uint8_t *title, *body; /* slices of the input */
     size_t title_len, body_len;
     char *body_full; /* body + "\n" + marker */
     size_t body_full_len;
-    bool live;
+    bool live, added;
 } rdoc;
 
 static char *root;
@@ -43,7 +48,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static void make_docs(const uint8_t *p, size_t n, rdoc *d, unsigned nd)
+/* weird: ids end with input bytes (NUL and invalid UTF-8 included), dates come from the input
+ * (the add fails with CJKFTS_EINVAL when they are not dates), an extra field holds the title. */
+static void make_docs(const uint8_t *p, size_t n, rdoc *d, unsigned nd, bool weird)
 {
     size_t at = 0;
     for (unsigned i = 0; i < nd; i++) {
@@ -51,7 +58,13 @@ static void make_docs(const uint8_t *p, size_t n, rdoc *d, unsigned nd)
         const uint8_t *s = p + at;
         at += piece;
         size_t tl = piece / 4;
-        snprintf(d[i].id, sizeof d[i].id, "doc%u", i);
+        int k = snprintf(d[i].id, sizeof d[i].id, weird ? "doc%u-" : "doc%u", i);
+        size_t extra = weird ? (piece < 8 ? piece : 8) : 0;
+        memcpy(d[i].id + k, s, extra);
+        d[i].id_len = (size_t)k + extra;
+        size_t dl = weird ? (piece < 12 ? piece : 12) : 0;
+        memcpy(d[i].date, s + piece - dl, dl);
+        d[i].date[dl] = 0;
         snprintf(d[i].marker, sizeof d[i].marker, "qzx%c%c", 'a' + i, 'k' + i);
         d[i].title = s, d[i].title_len = tl;
         d[i].body = s + tl, d[i].body_len = piece - tl;
@@ -60,17 +73,29 @@ static void make_docs(const uint8_t *p, size_t n, rdoc *d, unsigned nd)
         memcpy(d[i].body_full, d[i].body, d[i].body_len);
         d[i].body_full[d[i].body_len] = '\n';
         memcpy(d[i].body_full + d[i].body_len + 1, d[i].marker, strlen(d[i].marker) + 1);
-        d[i].live = true;
+        d[i].live = d[i].added = true;
     }
 }
 
-static void add_doc(cjkfts_writer *w, const rdoc *d)
+static void add_doc(cjkfts_writer *w, rdoc *d)
 {
-    cjkfts_doc c = {d->id, CJKFTS_NTS, (const char *)d->title, d->title_len, d->body_full,
-                    d->body_full_len, NULL, NULL, NULL, 0};
+    cjkfts_field x = {"xf", (const char *)d->title, d->title_len};
+    cjkfts_doc c = {d->id, d->id_len, (const char *)d->title, d->title_len, d->body_full,
+                    d->body_full_len, d->date[0] ? d->date : NULL, NULL, &x, 1};
     int rc = cjkfts_writer_add(w, &c);
+    if (rc == CJKFTS_EINVAL && d->date[0]) { /* not a date: refused, nothing else changed */
+        d->live = d->added = false;
+        return;
+    }
     if (rc)
         fz_die("add %s: %s", d->id, cjkfts_errmsg(w));
+}
+
+static bool field_is(cjkfts_hits *h, size_t i, const char *name, const void *want, size_t len)
+{
+    size_t got = 0;
+    const char *v = cjkfts_hits_field(h, i, name, &got);
+    return v ? got == len && memcmp(v, want, len) == 0 : len == 0;
 }
 
 /* The hits of one marker: the live document with it must be there with its exact text. */
@@ -88,12 +113,16 @@ static void check_doc(cjkfts_reader *r, const rdoc *docs, unsigned nd, const rdo
         const cjkfts_hit *x = cjkfts_hits_get(h, i);
         bool known = false;
         for (unsigned k = 0; k < nd; k++)
-            known |= docs[k].live && strcmp(x->id, docs[k].id) == 0;
+            known |= docs[k].live && field_is(h, i, "id", docs[k].id, docs[k].id_len);
         if (!known)
             fz_die("search %s found %s, which is deleted or unknown", d->marker, x->id);
-        if (strcmp(x->id, d->id) != 0)
+        if (!field_is(h, i, "id", d->id, d->id_len))
             continue; /* another document may contain this marker in its own text */
         found = true;
+        if (!field_is(h, i, "date", d->date, strlen(d->date)) || strcmp(x->date, d->date) != 0)
+            fz_die("%s: stored date differs", d->id);
+        if (!field_is(h, i, "xf", d->title, d->title_len))
+            fz_die("%s: stored extra field differs", d->id);
         size_t tl = 0, bl = 0;
         const char *t = cjkfts_hits_field(h, i, "title", &tl);
         const char *b = cjkfts_hits_field(h, i, "body", &bl);
@@ -163,7 +192,7 @@ static void check_own_term(cjkfts_reader *r, cjkfts_analyzer *an, const rdoc *d,
         fz_die("search \"%s\" (own text of %s): %s", q, d->id, cjkfts_errmsg(h));
     bool found = false;
     for (size_t i = 0; i < cjkfts_hits_count(h); i++)
-        found |= strcmp(cjkfts_hits_get(h, i)->id, d->id) == 0;
+        found |= field_is(h, i, "id", d->id, d->id_len);
     if (found != d->live)
         fz_die("\"%s\", bytes [%zu, %zu) of %s's body, %s", q, p.start, p.end, d->id,
                d->live ? "does not find it" : "finds it after deletion");
@@ -202,14 +231,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned nd = 1 + (f & 7);
     rdoc docs[MAXDOCS];
     memset(docs, 0, sizeof docs);
-    make_docs(data + 1, size - 1, docs, nd);
+    make_docs(data + 1, size - 1, docs, nd, (f & 64) != 0);
     char path[600];
     snprintf(path, sizeof path, "%s/ix", root);
     fz_rmtree(path);
     cjkfts_index_options o;
     cjkfts_index_options_init(&o);
     o.analyzer.fold_variants = !(f & 8);
-    o.merge_factor = 2 + (f >> 6);
+    o.merge_factor = 2 + (f >> 7);
     cjkfts_index *ix = NULL;
     cjkfts_writer *w = NULL;
     if (cjkfts_index_open(path, &o, CJKFTS_OPEN_CREATE, &ix) || cjkfts_writer_open(ix, &w))
@@ -223,7 +252,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fz_die("commit: %s", cjkfts_errmsg(w));
     if (f & 32) { /* delete every other document */
         for (unsigned i = 0; i < nd; i += 2) {
-            if (cjkfts_writer_delete(w, docs[i].id, CJKFTS_NTS))
+            if (!docs[i].added)
+                continue;
+            if (cjkfts_writer_delete(w, docs[i].id, docs[i].id_len))
                 fz_die("delete %s: %s", docs[i].id, cjkfts_errmsg(w));
             docs[i].live = false;
         }
