@@ -288,6 +288,8 @@ static int check_segment(checker *c)
     c->sum_postings = c->sum_text = 0;
     int rc = check_columns(c);
     if (!rc)
+        rc = ix_dict_check_layout(c->g, c->err);
+    if (!rc)
         rc = check_terms(c);
     if (!rc)
         rc = check_stored(c);

@@ -1,23 +1,28 @@
 /* dict.c: the term dictionary (.tid): sorted keys (field byte + term bytes) in blocks of up to
- * 32 prefix-compressed entries, a sparse index of each block's first key for binary search,
- * exact lookup and prefix iteration.
+ * 32 prefix-compressed entries, a sparse index of each block's first key (and where its lists
+ * start in .doc and .pos) for binary search, exact lookup and prefix iteration.
  *
- * Block: varint n, u8 field, then n entries
- *   varint (suffix_len << 4 | min(shared, 15)) [varint shared - 15 when 15], suffix,
- *   varint (doc_freq << 1 | total_freq != doc_freq) [varint total_freq - doc_freq - 1],
- *   doc_freq == 1: varint doc id; else varint doc offset delta (from the previous list of the
- *   block, 0 at block start) and, when doc_freq > 128, varint skip table offset;
- *   field with positions: varint positions offset delta (0 at block start).
- * After the blocks: the first keys, then n_blocks index entries (u64 block offset, u32 key
- * offset, u32 key length), then the tail (keys offset, keys length, index offset, n_blocks,
- * terms per field: 7 x u64). */
+ * Entry: u8 head (shared length 0..14 or 15 = more follows | suffix length 1..3 or 0 = a varint
+ *   follows << 4 | 0x40 doc_freq == 1 | 0x80 total_freq != doc_freq), [varint shared - 15],
+ *   [varint suffix length], suffix, [varint doc_freq - 2], [varint total_freq - doc_freq - 1],
+ *   then the postings part (postings.c). The first entry of a block has no key part (its key is
+ *   the block's first key in the index). A list's .doc and .pos offsets are not stored: they
+ *   follow from the block's start offsets and the sizes of the lists before it in the block.
+ * After the blocks: the first keys, then n_blocks fixed-width index entries (block offset, key
+ * offset, .doc offset, .pos offset), then the tail (keys offset, keys length, index offset,
+ * n_blocks, terms per field x3, index widths: 8 x u64). A block's field and entry count follow
+ * from the terms per field (each field's terms are cut into blocks of 32 from its first). */
 #include <string.h>
 
 #include "index/index.h"
 
 #define DICT_BLOCK_TERMS 32
-#define DICT_TAIL (7 * 8)
-#define DICT_ENTRY 16
+#define DICT_TAIL (8 * 8)
+
+enum { IC_TID, IC_KEY, IC_DOC, IC_POS, IC_N }; /* index entry columns */
+
+#define HEAD_DF1 0x40
+#define HEAD_MORE 0x80
 
 /* ============================================================================================
  * Writer
@@ -47,31 +52,34 @@ static int flush_dict_block(ix_dictw *d, cf_err *err)
 {
     if (d->nblk == 0)
         return 0;
-    if (d->keys.len > UINT32_MAX || d->first.len > UINT32_MAX)
-        return cf_fail(err, CJKFTS_ETOOBIG, "term dictionary too large");
-    uint8_t e[DICT_ENTRY];
-    cf_put_u64le(e, d->out->pos);
-    cf_put_u32le(e + 8, (uint32_t)d->keys.len);
-    cf_put_u32le(e + 12, (uint32_t)d->first.len);
+    uint64_t e[IC_N] = {d->out->pos, d->keys.len, d->blk_doc, d->blk_pos};
     if (cf_buf_append(&d->index, e, sizeof e) ||
         cf_buf_append(&d->keys, d->first.data, d->first.len))
         return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
-    uint8_t f = (uint8_t)d->blk_field;
-    int rc = ix_out_varint(d->out, d->nblk, err);
-    if (!rc)
-        rc = ix_out_write(d->out, &f, 1, err);
-    if (!rc)
-        rc = ix_out_write(d->out, d->blk.data, d->blk.len, err);
+    int rc = ix_out_write(d->out, d->blk.data, d->blk.len, err);
     d->blk.len = 0;
     d->nblk = 0;
     d->nblocks++;
     return rc;
 }
 
-int ix_dictw_add(ix_dictw *d, const uint8_t *key, size_t klen, const ix_term_info *ti,
-                 cf_err *err)
+/* The key part of an entry: its head bits and what follows the head byte. */
+static bool put_key(ix_dictw *d, const uint8_t *key, size_t klen, uint8_t *head)
 {
-    if (klen < 1 || key[0] >= IX_NKEYFIELDS)
+    size_t m = klen < d->prev.len ? klen : d->prev.len, shared = 0;
+    while (shared < m && d->prev.data[shared] == key[shared])
+        shared++;
+    size_t sl = klen - shared;
+    *head |= (uint8_t)((shared < 15 ? shared : 15) | (sl <= 3 ? sl << 4 : 0));
+    cf_buf *b = &d->blk;
+    return !cf_buf_append(b, head, 1) && (shared < 15 || !cf_buf_put_varint(b, shared - 15)) &&
+           (sl <= 3 || !cf_buf_put_varint(b, sl)) && !cf_buf_append(b, key + shared, sl);
+}
+
+int ix_dictw_add(ix_dictw *d, const uint8_t *key, size_t klen, const ix_term_info *ti,
+                 const uint8_t *info, size_t info_len, cf_err *err)
+{
+    if (klen < 1 || key[0] >= IX_NKEYFIELDS || ti->doc_freq == 0)
         return cf_fail(err, CJKFTS_EINVAL, "dictionary: bad key");
     size_t m = klen < d->prev.len ? klen : d->prev.len;
     int c = d->any ? memcmp(d->prev.data, key, m) : -1;
@@ -83,37 +91,23 @@ int ix_dictw_add(ix_dictw *d, const uint8_t *key, size_t klen, const ix_term_inf
         if (rc)
             return rc;
     }
-    size_t shared = 0;
+    uint8_t head = (uint8_t)((ti->doc_freq == 1 ? HEAD_DF1 : 0) |
+                             (ti->total_freq != ti->doc_freq ? HEAD_MORE : 0));
+    bool ok;
     if (d->nblk == 0) {
         d->blk_field = field;
-        d->prev_doc = d->prev_pos = 0;
+        d->blk_doc = ti->opaque[0];
+        d->blk_pos = ti->opaque[1];
         d->first.len = 0;
-        if (cf_buf_append(&d->first, key, klen))
-            return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+        ok = !cf_buf_append(&d->first, key, klen) && !cf_buf_append(&d->blk, &head, 1);
     } else {
-        while (shared < m && d->prev.data[shared] == key[shared])
-            shared++;
+        ok = put_key(d, key, klen, &head);
     }
     cf_buf *b = &d->blk;
-    bool more = ti->total_freq != ti->doc_freq;
-    uint64_t kcode = (uint64_t)(klen - shared) << 4 | (shared < 15 ? shared : 15);
-    bool ok = !cf_buf_put_varint(b, kcode) &&
-              (shared < 15 || !cf_buf_put_varint(b, shared - 15)) &&
-              !cf_buf_append(b, key + shared, klen - shared) &&
-              !cf_buf_put_varint(b, (uint64_t)ti->doc_freq << 1 | more) &&
-              (!more || !cf_buf_put_varint(b, ti->total_freq - ti->doc_freq - 1));
-    if (ok && ti->doc_freq == 1) {
-        ok = !cf_buf_put_varint(b, ti->opaque[0]);
-    } else if (ok) {
-        ok = !cf_buf_put_varint(b, ti->opaque[0] - d->prev_doc);
-        d->prev_doc = ti->opaque[0];
-        if (ok && ti->doc_freq > IX_BLOCK)
-            ok = !cf_buf_put_varint(b, ti->opaque[2]);
-    }
-    if (ok && field < IX_NFIELDS) {
-        ok = !cf_buf_put_varint(b, ti->opaque[1] - d->prev_pos);
-        d->prev_pos = ti->opaque[1];
-    }
+    ok = ok && (ti->doc_freq == 1 || !cf_buf_put_varint(b, ti->doc_freq - 2)) &&
+         (ti->total_freq == ti->doc_freq ||
+          !cf_buf_put_varint(b, ti->total_freq - ti->doc_freq - 1)) &&
+         !cf_buf_append(b, info, info_len);
     d->prev.len = 0;
     if (!ok || cf_buf_append(&d->prev, key, klen))
         return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
@@ -130,11 +124,29 @@ int ix_dictw_finish(ix_dictw *d, cf_err *err)
     if (!rc)
         rc = ix_out_write(d->out, d->keys.data, d->keys.len, err);
     uint64_t index_off = d->out->pos;
-    if (!rc)
-        rc = ix_out_write(d->out, d->index.data, d->index.len, err);
-    uint64_t tail[7] = {keys_off, d->keys.len, index_off, d->nblocks,
-                        d->nterms[0], d->nterms[1], d->nterms[2]};
-    for (int i = 0; i < 7 && !rc; i++)
+    const uint64_t *e = (const uint64_t *)(const void *)d->index.data;
+    uint64_t mx[IC_N] = {0};
+    for (uint64_t i = 0; i < d->nblocks; i++)
+        for (int c = 0; c < IC_N; c++)
+            mx[c] = e[i * IC_N + c] > mx[c] ? e[i * IC_N + c] : mx[c];
+    unsigned w[IC_N];
+    uint64_t widths = 0;
+    for (int c = 0; c < IC_N; c++) {
+        w[c] = ix_width_of(mx[c]);
+        widths |= (uint64_t)w[c] << (8 * c);
+    }
+    for (uint64_t i = 0; i < d->nblocks && !rc; i++) {
+        uint8_t rec[IC_N * 8];
+        size_t at = 0;
+        for (int c = 0; c < IC_N; c++) {
+            ix_put_uw(rec + at, e[i * IC_N + c], w[c]);
+            at += w[c];
+        }
+        rc = ix_out_write(d->out, rec, at, err);
+    }
+    uint64_t tail[8] = {keys_off,     d->keys.len,  index_off,    d->nblocks,
+                        d->nterms[0], d->nterms[1], d->nterms[2], widths};
+    for (int i = 0; i < 8 && !rc; i++)
         rc = ix_out_u64(d->out, tail[i], err);
     return rc;
 }
@@ -147,18 +159,36 @@ int ix_dict_open(ix_segment *g, cf_err *err)
 {
     const cf_map *m = &g->map[IX_F_TID];
     const char *path = ix_seg_path(g, IX_F_TID);
-    size_t tail_at = m->len - IX_FOOTER_SIZE - DICT_TAIL; /* envelope checked: len >= 24 */
     if (m->len < IX_HEADER_SIZE + IX_FOOTER_SIZE + DICT_TAIL)
         return cf_fail(err, CJKFTS_ECORRUPT, "%s: file too short", path);
+    size_t tail_at = m->len - IX_FOOTER_SIZE - DICT_TAIL;
     const uint8_t *t = m->data + tail_at;
     uint64_t keys_off = cf_get_u64le(t), keys_len = cf_get_u64le(t + 8);
     uint64_t index_off = cf_get_u64le(t + 16), nblocks = cf_get_u64le(t + 24);
-    if (keys_off < IX_HEADER_SIZE || keys_off > tail_at || keys_len > tail_at - keys_off ||
-        index_off != keys_off + keys_len || nblocks > (tail_at - index_off) / DICT_ENTRY ||
-        index_off + nblocks * DICT_ENTRY != tail_at)
+    uint64_t widths = cf_get_u64le(t + 56);
+    unsigned esize = 0;
+    for (int c = 0; c < IC_N; c++) {
+        g->dict_w[c] = (uint8_t)(widths >> (8 * c));
+        if (g->dict_w[c] < 1 || g->dict_w[c] > 8)
+            return cf_fail(err, CJKFTS_ECORRUPT, "%s: bad dictionary index widths", path);
+        esize += g->dict_w[c];
+    }
+    g->dict_esize = (uint8_t)esize;
+    if ((widths >> 32) != 0 || keys_off < IX_HEADER_SIZE || keys_off > tail_at ||
+        keys_len > tail_at - keys_off || index_off != keys_off + keys_len ||
+        nblocks > (tail_at - index_off) / esize || index_off + nblocks * esize != tail_at)
         return cf_fail(err, CJKFTS_ECORRUPT, "%s: bad dictionary tail", path);
-    for (int f = 0; f < IX_NKEYFIELDS; f++)
-        g->dict_terms[f] = cf_get_u64le(t + 32 + 8 * f);
+    g->dict_field_block[0] = 0;
+    for (int f = 0; f < IX_NKEYFIELDS; f++) {
+        uint64_t n = cf_get_u64le(t + 32 + 8 * f);
+        if (n > nblocks * DICT_BLOCK_TERMS)
+            return cf_fail(err, CJKFTS_ECORRUPT, "%s: bad dictionary term counts", path);
+        g->dict_terms[f] = n;
+        g->dict_field_block[f + 1] = g->dict_field_block[f] + (n + DICT_BLOCK_TERMS - 1) /
+                                                                  DICT_BLOCK_TERMS;
+    }
+    if (g->dict_field_block[IX_NKEYFIELDS] != nblocks)
+        return cf_fail(err, CJKFTS_ECORRUPT, "%s: bad dictionary term counts", path);
     g->dict_keys = m->data + keys_off;
     g->dict_keys_len = keys_len;
     g->dict_index = m->data + index_off;
@@ -173,15 +203,23 @@ static int dict_corrupt(const ix_segment *g, cf_err *err, const char *what, uint
                    (unsigned long long)at);
 }
 
+static uint64_t index_get(const ix_segment *g, uint64_t i, int col)
+{
+    const uint8_t *e = g->dict_index + i * g->dict_esize;
+    for (int c = 0; c < col; c++)
+        e += g->dict_w[c];
+    return ix_get_uw(e, g->dict_w[col]);
+}
+
 /* The first key of block i, or false when its index entry is out of range. */
 static bool block_key(const ix_segment *g, uint64_t i, const uint8_t **k, size_t *klen)
 {
-    const uint8_t *e = g->dict_index + i * DICT_ENTRY;
-    uint64_t off = cf_get_u32le(e + 8), len = cf_get_u32le(e + 12);
-    if (off > g->dict_keys_len || len > g->dict_keys_len - off)
+    uint64_t off = index_get(g, i, IC_KEY);
+    uint64_t end = i + 1 < g->dict_nblocks ? index_get(g, i + 1, IC_KEY) : g->dict_keys_len;
+    if (off > end || end > g->dict_keys_len || off == end)
         return false;
     *k = g->dict_keys + off;
-    *klen = (size_t)len;
+    *klen = (size_t)(end - off);
     return true;
 }
 
@@ -213,14 +251,37 @@ static int64_t find_dict_block(const ix_segment *g, const uint8_t *key, size_t k
     return (int64_t)lo - 1;
 }
 
-/* Bounds of block i: [start, end) with a reader over it. */
-static bool block_open(const ix_segment *g, uint64_t i, ix_rd *r)
+/* Reading the entries of one block. */
+typedef struct entry_state {
+    int field;
+    bool first;
+    uint64_t left;        /* entries not read yet */
+    uint64_t doc, pos;    /* where the next entry's lists start */
+    const uint8_t *key0;  /* the block's first key */
+    size_t key0_len;
+} entry_state;
+
+/* Open block i: a reader over its bytes and the state before its first entry. */
+static bool block_open(const ix_segment *g, uint64_t i, ix_rd *r, entry_state *s)
 {
     const uint8_t *base = g->map[IX_F_TID].data;
-    uint64_t start = cf_get_u64le(g->dict_index + i * DICT_ENTRY);
-    uint64_t end = i + 1 < g->dict_nblocks ? cf_get_u64le(g->dict_index + (i + 1) * DICT_ENTRY)
-                                           : g->dict_blocks_end;
-    if (start < IX_HEADER_SIZE || end > g->dict_blocks_end || start >= end)
+    uint64_t start = index_get(g, i, IC_TID);
+    uint64_t end = i + 1 < g->dict_nblocks ? index_get(g, i + 1, IC_TID) : g->dict_blocks_end;
+    if (start < IX_HEADER_SIZE || end > g->dict_blocks_end || start >= end ||
+        !block_key(g, i, &s->key0, &s->key0_len))
+        return false;
+    int f = 0;
+    while (i >= g->dict_field_block[f + 1])
+        f++;
+    uint64_t n = g->dict_terms[f] - (i - g->dict_field_block[f]) * DICT_BLOCK_TERMS;
+    s->field = f;
+    s->first = true;
+    s->left = n < DICT_BLOCK_TERMS ? n : DICT_BLOCK_TERMS;
+    s->doc = index_get(g, i, IC_DOC);
+    s->pos = index_get(g, i, IC_POS);
+    if (s->key0[0] != f || s->doc < IX_HEADER_SIZE || s->pos < IX_HEADER_SIZE ||
+        s->doc > g->map[IX_F_DOC].len - IX_FOOTER_SIZE ||
+        s->pos > g->map[IX_F_POS].len - IX_FOOTER_SIZE)
         return false;
     r->p = base + start;
     r->end = base + end;
@@ -228,58 +289,50 @@ static bool block_open(const ix_segment *g, uint64_t i, ix_rd *r)
     return true;
 }
 
-typedef struct entry_state {
-    int field;
-    uint64_t prev_doc, prev_pos;
-} entry_state;
-
-/* Read the term info part of an entry (after the key). */
-static bool read_info(ix_rd *r, entry_state *s, ix_term_info *ti)
+/* One entry: the shared length and suffix of its key (the first entry: shared 0, its whole key
+ * is s->key0) and its term info. */
+static bool read_entry(const ix_segment *g, ix_rd *r, entry_state *s, uint64_t *shared,
+                       const uint8_t **suf, uint64_t *sl, ix_term_info *ti)
 {
-    uint64_t code = ix_rd_varint(r), df = code >> 1, extra = code & 1;
-    if (extra)
-        extra += ix_rd_varint(r);
-    if (r->bad || df == 0 || df > UINT32_MAX || extra > UINT64_MAX - df)
+    if (s->left == 0)
+        return false;
+    uint8_t head = ix_rd_u8(r);
+    *shared = 0;
+    if (s->first) {
+        if (head & 0x3f)
+            return false;
+        *suf = s->key0;
+        *sl = s->key0_len;
+    } else {
+        *shared = head & 15;
+        if (*shared == 15)
+            *shared += ix_rd_varint(r);
+        *sl = (head >> 4) & 3;
+        if (*sl == 0)
+            *sl = ix_rd_varint(r);
+        if (*sl == 0)
+            return false;
+        *suf = ix_rd_bytes(r, *sl);
+    }
+    uint64_t df = 1, extra = 0;
+    if (!(head & HEAD_DF1))
+        df = ix_rd_varint(r) + 2;
+    if (head & HEAD_MORE)
+        extra = ix_rd_varint(r) + 1;
+    if (r->bad || df > UINT32_MAX || (extra == 0 && (head & HEAD_MORE)) ||
+        extra > UINT64_MAX - df)
         return false;
     ti->doc_freq = (uint32_t)df;
     ti->total_freq = df + extra;
-    ti->opaque[2] = 0;
-    ti->opaque[3] = (uint64_t)s->field;
-    if (df == 1) {
-        ti->opaque[0] = ix_rd_varint(r);
-    } else {
-        s->prev_doc += ix_rd_varint(r);
-        ti->opaque[0] = s->prev_doc;
-        if (df > IX_BLOCK)
-            ti->opaque[2] = ix_rd_varint(r);
-    }
-    ti->opaque[1] = 0;
-    if (s->field < IX_NFIELDS) {
-        s->prev_pos += ix_rd_varint(r);
-        ti->opaque[1] = s->prev_pos;
-    }
-    return !r->bad;
-}
-
-/* The shared length and the suffix of an entry's key. */
-static const uint8_t *read_key(ix_rd *r, uint64_t *shared, uint64_t *sl)
-{
-    uint64_t code = ix_rd_varint(r);
-    *sl = code >> 4;
-    *shared = code & 15;
-    if (*shared == 15)
-        *shared += ix_rd_varint(r);
-    return ix_rd_bytes(r, *sl);
-}
-
-static bool read_block_header(ix_rd *r, uint64_t *n, entry_state *s)
-{
-    *n = ix_rd_varint(r);
-    uint8_t f = ix_rd_u8(r);
-    if (r->bad || *n == 0 || *n > DICT_BLOCK_TERMS || f >= IX_NKEYFIELDS)
+    uint64_t ds, ps;
+    if (!ix_term_info_read(r, g->map[IX_F_TID].data, s->field, s->doc, s->pos, ti, &ds, &ps) ||
+        ds > g->map[IX_F_DOC].len - IX_FOOTER_SIZE - s->doc ||
+        ps > g->map[IX_F_POS].len - IX_FOOTER_SIZE - s->pos)
         return false;
-    s->field = f;
-    s->prev_doc = s->prev_pos = 0;
+    s->doc += ds;
+    s->pos += ps;
+    s->first = false;
+    s->left--;
     return true;
 }
 
@@ -295,19 +348,19 @@ static int lookup_key(const ix_segment *g, const uint8_t *key, size_t klen, ix_t
     if (b < 0)
         return CJKFTS_ENOTFOUND;
     ix_rd r;
-    uint64_t n;
     entry_state s;
-    if (!block_open(g, (uint64_t)b, &r) || !read_block_header(&r, &n, &s))
+    if (!block_open(g, (uint64_t)b, &r, &s))
         return dict_corrupt(g, err, "bad block", (uint64_t)b);
     size_t m = 0;
-    for (uint64_t i = 0; i < n; i++) {
+    while (s.left > 0) {
+        bool first = s.first;
         uint64_t shared, sl;
-        const uint8_t *suf = read_key(&r, &shared, &sl);
-        if (r.bad || !read_info(&r, &s, ti))
+        const uint8_t *suf;
+        if (!read_entry(g, &r, &s, &shared, &suf, &sl, ti))
             return dict_corrupt(g, err, "bad entry", (uint64_t)b);
-        if (shared < m)
+        if (!first && shared < m)
             return CJKFTS_ENOTFOUND; /* this key is already past the target */
-        if (shared > m)
+        if (!first && shared > m)
             continue; /* still below the target */
         size_t c = 0, room = klen - m;
         while (c < sl && c < room && suf[c] == key[m + c])
@@ -353,10 +406,9 @@ int ix_seg_term_get(const ix_segment *g, int field, const char *term, size_t len
 struct ix_term_iter {
     const ix_segment *g;
     cf_buf prefix, key;
-    uint64_t blk;  /* block being read */
-    uint64_t left; /* entries left in it */
+    uint64_t blk; /* block being read */
     ix_rd r;
-    entry_state s;
+    entry_state s; /* s.left: entries left in the block */
     bool done;
 };
 
@@ -381,14 +433,12 @@ int ix_seg_key_iter(const ix_segment *g, const uint8_t *prefix, size_t len, ix_t
         return rc;
     }
     it->blk = b < 0 ? 0 : (uint64_t)b;
-    it->left = 0;
+    it->s.left = 0;
     it->done = it->blk >= g->dict_nblocks;
-    if (!it->done) {
-        if (!block_open(g, it->blk, &it->r) || !read_block_header(&it->r, &it->left, &it->s)) {
-            uint64_t blk = it->blk;
-            ix_term_iter_free(it);
-            return dict_corrupt(g, err, "bad block", blk);
-        }
+    if (!it->done && !block_open(g, it->blk, &it->r, &it->s)) {
+        uint64_t blk = it->blk;
+        ix_term_iter_free(it);
+        return dict_corrupt(g, err, "bad block", blk);
     }
     *out = it;
     return 0;
@@ -421,22 +471,19 @@ int ix_term_iter_next_key(ix_term_iter *it, const uint8_t **key, size_t *klen,
 {
     const ix_segment *g = it->g;
     while (!it->done) {
-        if (it->left == 0) {
+        if (it->s.left == 0) {
             it->blk++;
-            it->key.len = 0;
             if (it->blk >= g->dict_nblocks) {
                 it->done = true;
                 break;
             }
-            if (!block_open(g, it->blk, &it->r) ||
-                !read_block_header(&it->r, &it->left, &it->s))
+            if (!block_open(g, it->blk, &it->r, &it->s))
                 return dict_corrupt(g, err, "bad block", it->blk);
         }
         uint64_t shared, sl;
-        const uint8_t *suf = read_key(&it->r, &shared, &sl);
-        if (it->r.bad || shared > it->key.len || !read_info(&it->r, &it->s, ti))
+        const uint8_t *suf;
+        if (!read_entry(g, &it->r, &it->s, &shared, &suf, &sl, ti) || shared > it->key.len)
             return dict_corrupt(g, err, "bad entry", it->blk);
-        it->left--;
         it->key.len = (size_t)shared;
         if (cf_buf_append(&it->key, suf, (size_t)sl))
             return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
@@ -475,4 +522,39 @@ void ix_term_iter_free(ix_term_iter *it)
     cf_buf_free(&it->prefix);
     cf_buf_free(&it->key);
     cf_free(it);
+}
+
+/* ---- layout check ------------------------------------------------------------------------- */
+
+int ix_dict_check_layout(const ix_segment *g, cf_err *err)
+{
+    uint64_t doc = IX_HEADER_SIZE, pos = IX_HEADER_SIZE;
+    for (uint64_t b = 0; b < g->dict_nblocks; b++) {
+        ix_rd r;
+        entry_state s;
+        if (!block_open(g, b, &r, &s))
+            return dict_corrupt(g, err, "bad block", b);
+        if (s.doc != doc || s.pos != pos)
+            return dict_corrupt(g, err, "lists do not start where the previous block's end", b);
+        ix_term_info ti;
+        while (s.left > 0) {
+            uint64_t shared, sl;
+            const uint8_t *suf;
+            if (!read_entry(g, &r, &s, &shared, &suf, &sl, &ti))
+                return dict_corrupt(g, err, "bad entry", b);
+        }
+        if (r.p != r.end)
+            return dict_corrupt(g, err, "bytes after the last entry", b);
+        doc = s.doc;
+        pos = s.pos;
+    }
+    if (doc != g->map[IX_F_DOC].len - IX_FOOTER_SIZE)
+        return cf_fail(err, CJKFTS_ECORRUPT, "%s: the posting lists end at %llu, the file at "
+                       "%llu", ix_seg_path(g, IX_F_DOC), (unsigned long long)doc,
+                       (unsigned long long)(g->map[IX_F_DOC].len - IX_FOOTER_SIZE));
+    if (pos != g->map[IX_F_POS].len - IX_FOOTER_SIZE)
+        return cf_fail(err, CJKFTS_ECORRUPT, "%s: the positions end at %llu, the file at %llu",
+                       ix_seg_path(g, IX_F_POS), (unsigned long long)pos,
+                       (unsigned long long)(g->map[IX_F_POS].len - IX_FOOTER_SIZE));
+    return 0;
 }

@@ -55,7 +55,7 @@ CF_HIDDEN int32_t ix_seg_date(const ix_segment *g, uint32_t doc);
 typedef struct ix_term_info {
     uint32_t doc_freq;   /* documents containing the term, deleted ones included */
     uint64_t total_freq; /* occurrences */
-    uint64_t opaque[4];  /* where its postings and positions are; for ix_postings_open */
+    uint64_t opaque[5];  /* where its postings and positions are; for ix_postings_open */
 } ix_term_info;
 
 /* Exact lookup. 0 and *ti filled; CJKFTS_ENOTFOUND; or CJKFTS_ECORRUPT (err filled). */
@@ -137,7 +137,7 @@ CF_HIDDEN int32_t ix_days_from_civil(int32_t y, unsigned m, unsigned d);
     ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define IX_MAGIC IX_FOURCC('C', 'J', 'K', 'F')
 #define IX_FOOTER_MAGIC IX_FOURCC('C', 'J', 'K', 'E')
-#define IX_FORMAT_VERSION 1u
+#define IX_FORMAT_VERSION 2u
 #define IX_KIND_MANIFEST IX_FOURCC('M', 'A', 'N', 'I')
 #define IX_KIND_SEGM IX_FOURCC('S', 'E', 'G', 'M')
 #define IX_KIND_TDIC IX_FOURCC('T', 'D', 'I', 'C')
@@ -237,9 +237,19 @@ CF_HIDDEN size_t ix_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned bw)
 /* Unpack n values (bw <= 32) reading exactly ix_packed_size(n, bw) bytes. */
 CF_HIDDEN void ix_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned bw);
 /* Patched frame of reference for n <= 128 values: a width chosen to minimize the size, values
- * above it patched from an exception list. out needs room for IX_PFOR_MAX bytes. */
+ * above it patched from exceptions. out needs room for IX_PFOR_MAX bytes. An encoding is a head
+ * (1 or 3 bytes) and a body whose size follows from the head. */
 #define IX_PFOR_MAX (3 + IX_BLOCK + IX_BLOCK * 4 * 2)
 CF_HIDDEN size_t ix_pfor_encode(uint8_t *out, const uint32_t *v, size_t n);
+/* The head as one integer (byte i at bits 8i): read at *p (moved past it; false when truncated)
+ * or written to out (returns its length). */
+CF_HIDDEN bool ix_pfor_head_read(const uint8_t **p, const uint8_t *end, uint32_t *head);
+CF_HIDDEN size_t ix_pfor_head_put(uint8_t *out, uint32_t head);
+/* Bytes of the body after a head for n values; SIZE_MAX when the head is malformed. */
+CF_HIDDEN size_t ix_pfor_body_size(uint32_t head, size_t n);
+/* Decode the body at [in, end) of a head; the end of the body or NULL when malformed. */
+CF_HIDDEN const uint8_t *ix_pfor_decode_body(uint32_t head, const uint8_t *in,
+                                             const uint8_t *end, uint32_t *v, size_t n);
 /* Decode n values from [in, end); returns the end of the encoding or NULL when malformed. */
 CF_HIDDEN const uint8_t *ix_pfor_decode(const uint8_t *in, const uint8_t *end, uint32_t *v,
                                         size_t n);
@@ -269,6 +279,8 @@ struct ix_segment {
     const uint8_t *dict_index, *dict_keys;
     uint64_t dict_nblocks, dict_keys_len, dict_blocks_end;
     uint64_t dict_terms[IX_NKEYFIELDS];
+    uint64_t dict_field_block[IX_NKEYFIELDS + 1]; /* first block of each field */
+    uint8_t dict_w[4], dict_esize;                 /* index entry column widths, their sum */
     /* stored fields (stored.c) */
     const uint8_t *sto_table;
     uint64_t sto_nblocks, sto_data_end;
@@ -312,6 +324,7 @@ typedef struct ix_postw {
     uint32_t docs[IX_BLOCK], freqs[IX_BLOCK], pv[IX_BLOCK];
     ix_skip_entry *skip;
     size_t nskip, skipcap;
+    cf_buf info; /* after end(): the postings part of the term's dictionary entry */
     uint8_t scratch[IX_PFOR_MAX];
 } ix_postw;
 
@@ -345,11 +358,25 @@ static inline int ix_postw_doc(ix_postw *w, uint32_t doc, uint32_t freq, uint32_
 
 static inline int ix_postw_pos(ix_postw *w, uint32_t delta, cf_err *err)
 {
+    if (w->pk == IX_BLOCK) {
+        int rc = ix_postw_flush_pos(w, err);
+        if (rc)
+            return rc;
+    }
     w->pv[w->pk++] = delta;
-    return w->pk == IX_BLOCK ? ix_postw_flush_pos(w, err) : 0;
+    return 0;
 }
-/* Finish the term; ti gets doc_freq 0 when no document was added (nothing was written). */
+/* Finish the term: ti gets the counts and where its bytes start in .doc and .pos (opaque[0],
+ * opaque[1]), w->info the postings part of its dictionary entry; doc_freq 0 when no document
+ * was added (nothing was written). */
 CF_HIDDEN int ix_postw_end(ix_postw *w, ix_term_info *ti, cf_err *err);
+/* Read the postings part of a dictionary entry (after the counts in ti) for a term of field
+ * whose bytes start at doc_off / pos_off; fills ti->opaque; *doc_size / *pos_size get its bytes
+ * in .doc / .pos. base is the .tid mapping (positions kept in the entry are located from it).
+ * false when malformed. */
+CF_HIDDEN bool ix_term_info_read(ix_rd *r, const uint8_t *base, int field, uint64_t doc_off,
+                                 uint64_t pos_off, ix_term_info *ti, uint64_t *doc_size,
+                                 uint64_t *pos_size);
 
 /* ---- dict.c --------------------------------------------------------------------------------- */
 typedef struct ix_dictw {
@@ -358,15 +385,18 @@ typedef struct ix_dictw {
     uint32_t nblk;
     int blk_field;
     bool any;
-    uint64_t prev_doc, prev_pos, nblocks, nterms[IX_NKEYFIELDS];
+    uint64_t blk_doc, blk_pos, nblocks, nterms[IX_NKEYFIELDS];
 } ix_dictw;
 
 CF_HIDDEN void ix_dictw_init(ix_dictw *d, ix_out *out);
 CF_HIDDEN void ix_dictw_free(ix_dictw *d);
+/* ti: counts and start offsets from ix_postw_end; info: the postings part of the entry. */
 CF_HIDDEN int ix_dictw_add(ix_dictw *d, const uint8_t *key, size_t klen, const ix_term_info *ti,
-                           cf_err *err);
+                           const uint8_t *info, size_t info_len, cf_err *err);
 CF_HIDDEN int ix_dictw_finish(ix_dictw *d, cf_err *err);
 CF_HIDDEN int ix_dict_open(ix_segment *g, cf_err *err);
+/* cjkfts_index_check: the lists of the dictionary tile .doc and .pos exactly, in key order. */
+CF_HIDDEN int ix_dict_check_layout(const ix_segment *g, cf_err *err);
 /* Iterate raw keys (field byte + term) starting with prefix (len 0: every key). */
 CF_HIDDEN int ix_seg_key_iter(const ix_segment *g, const uint8_t *prefix, size_t len,
                               ix_term_iter **out, cf_err *err);

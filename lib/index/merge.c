@@ -115,7 +115,7 @@ static int key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 /* Append the live documents of one input's list for the current term. */
 static int copy_list(ix_segw *w, const docmap *m, const ix_term_info *ti, cf_err *err)
 {
-    int field = (int)ti->opaque[3];
+    int field = (int)(ti->opaque[3] & 0xff);
     bool pos = field < IX_NFIELDS;
     ix_postings *p;
     int rc = ix_postings_open(m->g, ti, pos ? IX_POST_POSITIONS : 0, &p, err);

@@ -1,18 +1,50 @@
-/* postings.c: posting lists: the block encoder used by flush and merge, and the iterator
- * (next/advance over blocks of 128 with skip data, block-max data, lazy positions).
+/* postings.c: posting lists: the block encoder used by flush and merge, the postings part of a
+ * dictionary entry, and the iterator (next/advance over blocks of 128 with skip data,
+ * block-max data, lazy positions).
  *
- * A list of n >= 2 documents is a run of blocks of 128 documents (the last one shorter), each
- *   [doc deltas - 1][freqs - 1], both encoded with patched frame of reference (bitpack.c)
- * and, when n > 128, a skip table after the blocks: one fixed-width entry per block (last doc,
- * end offset, positions offset, max freq, min field length) so advance() and block-max
- * lookups are binary searches. A list of one document lives in the dictionary entry.
+ * A list of one document lives in the dictionary entry (with its positions when they are few).
+ * A list of 2..128 documents is one block: [doc deltas - 1][freqs - 1], each a PFOR body whose
+ * head is in the dictionary entry; the frequencies are left out when they are all 1 (total_freq
+ * == doc_freq). A longer list is a run of blocks of 128 documents (the last one shorter), each
+ * a whole PFOR of doc deltas whose head has 0x80 set when the block's frequencies are all 1,
+ * then (otherwise) a whole PFOR of frequencies - 1; after the blocks, the skip table: one
+ * bit-packed fixed-width entry per block (last doc, end offset, positions offset, max freq, min
+ * field length) so advance() and block-max lookups are binary searches.
  * Positions (.pos) follow the same blocks: the positions of the documents of one block, as
- * within-document deltas, in chunks of up to 128 values, each encoded the same way. */
+ * within-document deltas, in chunks of up to 128 values, each a PFOR; a term whose list is one
+ * block with at most 128 positions keeps the head of its one chunk in the dictionary. */
 #include <string.h>
 
 #include "index/index.h"
 
 enum { SK_LAST, SK_END, SK_POS, SK_MAXF, SK_MINL, SK_NCOLS };
+
+#define SK_MAXW 56       /* bits of a skip column: one unaligned 8-byte load reads a value */
+#define DOC_ALL_ONES 0x80 /* in the head of a block's doc deltas: no frequencies follow */
+
+/* Where a term's positions are (ix_term_info.opaque[3] bits 8-9). */
+enum { POS_CHUNKS = 0, /* chunks with their heads in .pos (opaque[1]) */
+       POS_HEAD = 1,   /* one chunk: head in opaque[3] bits 40-63, body at opaque[1] in .pos */
+       POS_INLINE = 2  /* doc_freq 1: varints in the dictionary entry at .tid offset opaque[1] */
+};
+
+/* ix_term_info.opaque: [0] .doc offset; [1] .pos offset (or .tid offset, POS_INLINE);
+ * [2] doc_freq 1: the document; one block: doc head | freq head << 24; more: bytes of the
+ * blocks (the skip table's offset); [3] field | position mode << 8 | skip widths (5 x 6 bits)
+ * << 10 | positions head << 40; [4] more than one block: list max freq | min length << 32. */
+#define OP_MODE(ti) ((unsigned)((ti)->opaque[3] >> 8) & 3)
+#define OP_WIDTHS(ti) ((uint32_t)((ti)->opaque[3] >> 10) & 0x3fffffff)
+#define OP_POS_HEAD(ti) ((uint32_t)((ti)->opaque[3] >> 40) & 0xffffff)
+
+static unsigned bit_len64(uint64_t v)
+{
+    return v ? 64u - (unsigned)__builtin_clzll(v) : 0;
+}
+
+static uint32_t blocks_of(uint32_t df)
+{
+    return (uint32_t)((df + (uint64_t)IX_BLOCK - 1) / IX_BLOCK);
+}
 
 /* ============================================================================================
  * Encoder
@@ -23,6 +55,7 @@ void ix_postw_init(ix_postw *w, ix_out *doc, ix_out *pos)
     memset(w, 0, sizeof *w);
     w->doc = doc;
     w->pos = pos;
+    cf_buf_init(&w->info);
 }
 
 void ix_postw_free(ix_postw *w)
@@ -30,6 +63,7 @@ void ix_postw_free(ix_postw *w)
     cf_free(w->skip);
     w->skip = NULL;
     w->nskip = w->skipcap = 0;
+    cf_buf_free(&w->info);
 }
 
 void ix_postw_begin(ix_postw *w, bool positions)
@@ -47,11 +81,25 @@ void ix_postw_begin(ix_postw *w, bool positions)
     w->blk_minl = UINT32_MAX;
     w->list_maxf = 0;
     w->list_minl = UINT32_MAX;
+    w->info.len = 0;
 }
 
 static int put_packed(ix_postw *w, ix_out *o, const uint32_t *v, size_t n, cf_err *err)
 {
     return ix_out_write(o, w->scratch, ix_pfor_encode(w->scratch, v, n), err);
+}
+
+/* Encode n values; the head goes to the entry (w->info), the body to o. */
+static int put_split(ix_postw *w, ix_out *o, const uint32_t *v, size_t n, cf_err *err)
+{
+    size_t size = ix_pfor_encode(w->scratch, v, n);
+    const uint8_t *p = w->scratch;
+    uint32_t head;
+    ix_pfor_head_read(&p, w->scratch + size, &head);
+    size_t hl = (size_t)(p - w->scratch);
+    if (cf_buf_append(&w->info, w->scratch, hl))
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    return ix_out_write(o, p, size - hl, err);
 }
 
 int ix_postw_flush_pos(ix_postw *w, cf_err *err)
@@ -63,7 +111,17 @@ int ix_postw_flush_pos(ix_postw *w, cf_err *err)
     return rc;
 }
 
-/* Write the pending block of w->k documents and note its skip entry. */
+static void block_deltas(const ix_postw *w, uint32_t prev, uint32_t *deltas, uint32_t *fm1)
+{
+    for (uint32_t j = 0; j < w->k; j++) {
+        deltas[j] = w->docs[j] - prev - 1; /* prev is UINT32_MAX (i.e. -1) before the first */
+        prev = w->docs[j];
+        fm1[j] = w->freqs[j] - 1;
+    }
+}
+
+/* Write the pending block of w->k documents (of a list longer than one block) and note its
+ * skip entry. */
 int ix_postw_flush_block(ix_postw *w, cf_err *err)
 {
     if (w->blk_maxf > w->list_maxf)
@@ -71,14 +129,13 @@ int ix_postw_flush_block(ix_postw *w, cf_err *err)
     if (w->blk_minl < w->list_minl)
         w->list_minl = w->blk_minl;
     uint32_t deltas[IX_BLOCK], fm1[IX_BLOCK];
-    uint32_t prev = w->prev_last;
-    for (uint32_t j = 0; j < w->k; j++) {
-        deltas[j] = w->docs[j] - prev - 1; /* prev is UINT32_MAX (i.e. -1) before the first */
-        prev = w->docs[j];
-        fm1[j] = w->freqs[j] - 1;
-    }
-    int rc = put_packed(w, w->doc, deltas, w->k, err);
-    if (!rc)
+    block_deltas(w, w->prev_last, deltas, fm1);
+    size_t size = ix_pfor_encode(w->scratch, deltas, w->k);
+    bool ones = w->blk_maxf == 1;
+    if (ones)
+        w->scratch[0] |= DOC_ALL_ONES;
+    int rc = ix_out_write(w->doc, w->scratch, size, err);
+    if (!rc && !ones)
         rc = put_packed(w, w->doc, fm1, w->k, err);
     if (!rc && w->has_pos)
         rc = ix_postw_flush_pos(w, err);
@@ -106,34 +163,103 @@ int ix_postw_flush_block(ix_postw *w, cf_err *err)
     return 0;
 }
 
+static void skip_values(const ix_skip_entry *e, uint64_t v[SK_NCOLS])
+{
+    v[SK_LAST] = e->last_doc;
+    v[SK_END] = e->end_off;
+    v[SK_POS] = e->pos_off;
+    v[SK_MAXF] = e->max_freq;
+    v[SK_MINL] = e->min_len;
+}
+
+/* The skip table (bit-packed entries) to .doc; its widths and the list maxima to the entry. */
 static int write_skip(ix_postw *w, cf_err *err)
 {
-    uint64_t mx[SK_NCOLS] = {0};
+    uint64_t mx[SK_NCOLS] = {0}, v[SK_NCOLS];
     for (size_t i = 0; i < w->nskip; i++) {
-        const ix_skip_entry *e = &w->skip[i];
-        uint64_t v[SK_NCOLS] = {e->last_doc, e->end_off, e->pos_off, e->max_freq, e->min_len};
+        skip_values(&w->skip[i], v);
         for (int c = 0; c < SK_NCOLS; c++)
             mx[c] = v[c] > mx[c] ? v[c] : mx[c];
     }
-    uint8_t wd[SK_NCOLS];
-    for (int c = 0; c < SK_NCOLS; c++)
-        wd[c] = (uint8_t)ix_width_of(mx[c]);
-    int rc = ix_out_varint(w->doc, w->list_maxf, err);
-    if (!rc)
-        rc = ix_out_varint(w->doc, w->list_minl, err);
-    if (!rc)
-        rc = ix_out_write(w->doc, wd, SK_NCOLS, err);
-    for (size_t i = 0; i < w->nskip && !rc; i++) {
-        const ix_skip_entry *e = &w->skip[i];
-        uint64_t v[SK_NCOLS] = {e->last_doc, e->end_off, e->pos_off, e->max_freq, e->min_len};
-        uint8_t rec[SK_NCOLS * 8];
-        size_t at = 0;
-        for (int c = 0; c < SK_NCOLS; c++) {
-            ix_put_uw(rec + at, v[c], wd[c]);
-            at += wd[c];
-        }
-        rc = ix_out_write(w->doc, rec, at, err);
+    unsigned wd[SK_NCOLS], esb = 0;
+    uint32_t packed = 0;
+    for (int c = 0; c < SK_NCOLS; c++) {
+        wd[c] = bit_len64(mx[c]);
+        if (wd[c] > SK_MAXW)
+            return cf_fail(err, CJKFTS_ETOOBIG, "posting list too large");
+        esb += wd[c];
+        packed |= (uint32_t)wd[c] << (6 * c);
     }
+    uint8_t pw[4];
+    cf_put_u32le(pw, packed);
+    if (cf_buf_put_varint(&w->info, w->doc->pos - w->doc_start) ||
+        cf_buf_put_varint(&w->info, w->list_maxf) ||
+        cf_buf_put_varint(&w->info, w->list_minl) || cf_buf_append(&w->info, pw, 4))
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    /* entries in groups of 8 (a whole number of bytes), through one 64-bit accumulator */
+    uint8_t buf[SK_NCOLS * SK_MAXW + 8];
+    int rc = 0;
+    for (size_t i0 = 0; i0 < w->nskip && !rc; i0 += 8) {
+        size_t n = w->nskip - i0 < 8 ? w->nskip - i0 : 8, o = 0;
+        uint64_t acc = 0;
+        unsigned have = 0;
+        for (size_t i = i0; i < i0 + n; i++) {
+            skip_values(&w->skip[i], v);
+            for (int c = 0; c < SK_NCOLS; c++) {
+                if (wd[c] == 0)
+                    continue;
+                acc |= v[c] << have;
+                have += wd[c];
+                for (; have >= 8; have -= 8) { /* have <= 7 + 56 before */
+                    buf[o++] = (uint8_t)acc;
+                    acc >>= 8;
+                }
+            }
+        }
+        if (have)
+            buf[o++] = (uint8_t)acc;
+        rc = ix_out_write(w->doc, buf, o, err);
+    }
+    return rc;
+}
+
+static int end_single_doc(ix_postw *w, cf_err *err)
+{
+    if (cf_buf_put_varint(&w->info, w->docs[0]))
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    if (!w->has_pos)
+        return 0;
+    if (w->total <= IX_BLOCK) { /* all positions are still in w->pv */
+        for (uint32_t j = 0; j < w->pk; j++)
+            if (cf_buf_put_varint(&w->info, w->pv[j]))
+                return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+        w->pk = 0;
+        return 0;
+    }
+    int rc = ix_postw_flush_pos(w, err);
+    if (!rc && cf_buf_put_varint(&w->info, w->pos->pos - w->pos_start))
+        rc = cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    return rc;
+}
+
+static int end_one_block(ix_postw *w, cf_err *err)
+{
+    uint32_t deltas[IX_BLOCK], fm1[IX_BLOCK];
+    block_deltas(w, UINT32_MAX, deltas, fm1);
+    int rc = put_split(w, w->doc, deltas, w->k, err);
+    if (!rc && w->total != w->n)
+        rc = put_split(w, w->doc, fm1, w->k, err);
+    w->k = 0;
+    if (rc || !w->has_pos)
+        return rc;
+    if (w->total <= IX_BLOCK) {
+        rc = put_split(w, w->pos, w->pv, w->pk, err);
+        w->pk = 0;
+        return rc;
+    }
+    rc = ix_postw_flush_pos(w, err);
+    if (!rc && cf_buf_put_varint(&w->info, w->pos->pos - w->pos_start))
+        rc = cf_fail(err, CJKFTS_ENOMEM, "out of memory");
     return rc;
 }
 
@@ -142,38 +268,114 @@ int ix_postw_end(ix_postw *w, ix_term_info *ti, cf_err *err)
     memset(ti, 0, sizeof *ti);
     ti->doc_freq = w->n;
     ti->total_freq = w->total;
+    ti->opaque[0] = w->doc_start;
     ti->opaque[1] = w->pos_start;
+    w->info.len = 0;
     if (w->n == 0)
         return 0;
-    int rc = 0;
     if (w->n == 1) {
-        if (w->has_pos)
-            rc = ix_postw_flush_pos(w, err);
-        ti->opaque[0] = w->docs[0];
         w->k = 0;
-        return rc;
+        return end_single_doc(w, err);
     }
-    ti->opaque[0] = w->doc_start;
-    if (w->nskip == 0 && w->n <= IX_BLOCK) {
-        uint32_t deltas[IX_BLOCK], fm1[IX_BLOCK], prev = UINT32_MAX;
-        for (uint32_t j = 0; j < w->k; j++) {
-            deltas[j] = w->docs[j] - prev - 1;
-            prev = w->docs[j];
-            fm1[j] = w->freqs[j] - 1;
+    if (w->nskip == 0 && w->n <= IX_BLOCK)
+        return end_one_block(w, err);
+    int rc = ix_postw_flush_block(w, err);
+    if (!rc)
+        rc = write_skip(w, err);
+    if (!rc && w->has_pos && cf_buf_put_varint(&w->info, w->pos->pos - w->pos_start))
+        rc = cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    return rc;
+}
+
+/* ============================================================================================
+ * The postings part of a dictionary entry
+ * ============================================================================================ */
+
+static bool read_head(ix_rd *r, uint32_t *head)
+{
+    if (!r->bad && ix_pfor_head_read(&r->p, r->end, head))
+        return true;
+    r->bad = true;
+    return false;
+}
+
+/* Positions of a term whose list is one block: one chunk with its head here, or their size. */
+static bool read_block_positions(ix_rd *r, const ix_term_info *ti, uint64_t *o3,
+                                 uint64_t *pos_size)
+{
+    if (ti->total_freq > IX_BLOCK) {
+        *pos_size = ix_rd_varint(r);
+        return !r->bad;
+    }
+    uint32_t head;
+    if (!read_head(r, &head))
+        return false;
+    size_t s = ix_pfor_body_size(head, (size_t)ti->total_freq);
+    if (s == SIZE_MAX)
+        return false;
+    *pos_size = s;
+    *o3 |= (uint64_t)POS_HEAD << 8 | (uint64_t)head << 40;
+    return true;
+}
+
+bool ix_term_info_read(ix_rd *r, const uint8_t *base, int field, uint64_t doc_off,
+                       uint64_t pos_off, ix_term_info *ti, uint64_t *doc_size,
+                       uint64_t *pos_size)
+{
+    uint32_t df = ti->doc_freq;
+    uint64_t tf = ti->total_freq, o3 = (uint64_t)field;
+    bool hp = field < IX_NFIELDS;
+    memset(ti->opaque, 0, sizeof ti->opaque);
+    ti->opaque[0] = doc_off;
+    ti->opaque[1] = pos_off;
+    *doc_size = *pos_size = 0;
+    if (df == 0 || tf < df)
+        return false;
+    if (df == 1) {
+        ti->opaque[2] = ix_rd_varint(r);
+        if (hp && tf <= IX_BLOCK) {
+            o3 |= (uint64_t)POS_INLINE << 8;
+            ti->opaque[1] = (uint64_t)(r->p - base);
+            for (uint64_t j = 0; j < tf && !r->bad; j++)
+                ix_rd_varint(r);
+        } else if (hp) {
+            *pos_size = ix_rd_varint(r);
         }
-        rc = put_packed(w, w->doc, deltas, w->k, err);
-        if (!rc)
-            rc = put_packed(w, w->doc, fm1, w->k, err);
-        if (!rc && w->has_pos)
-            rc = ix_postw_flush_pos(w, err);
-        w->k = 0;
-        return rc;
+    } else if (df <= IX_BLOCK) {
+        uint32_t dh, fh = 0;
+        if (!read_head(r, &dh) || (tf != df && !read_head(r, &fh)))
+            return false;
+        size_t a = ix_pfor_body_size(dh, df), b = tf != df ? ix_pfor_body_size(fh, df) : 0;
+        if (a == SIZE_MAX || b == SIZE_MAX)
+            return false;
+        *doc_size = a + b;
+        ti->opaque[2] = dh | (uint64_t)fh << 24;
+        if (hp && !read_block_positions(r, ti, &o3, pos_size))
+            return false;
+    } else {
+        uint64_t bs = ix_rd_varint(r), mf = ix_rd_varint(r), ml = ix_rd_varint(r);
+        const uint8_t *pw = ix_rd_bytes(r, 4);
+        if (r->bad || mf == 0 || mf > UINT32_MAX || ml > UINT32_MAX || bs > UINT64_MAX / 2)
+            return false;
+        uint32_t widths = cf_get_u32le(pw);
+        unsigned esb = 0;
+        for (int c = 0; c < SK_NCOLS; c++) {
+            unsigned w = (widths >> (6 * c)) & 63;
+            if (w > SK_MAXW)
+                return false;
+            esb += w;
+        }
+        if (widths >> 30)
+            return false;
+        *doc_size = bs + ((uint64_t)blocks_of(df) * esb + 7) / 8;
+        ti->opaque[2] = bs;
+        ti->opaque[4] = mf | ml << 32;
+        o3 |= (uint64_t)widths << 10;
+        if (hp)
+            *pos_size = ix_rd_varint(r);
     }
-    rc = ix_postw_flush_block(w, err);
-    if (rc)
-        return rc;
-    ti->opaque[2] = w->doc->pos - w->doc_start;
-    return write_skip(w, err);
+    ti->opaque[3] = o3;
+    return !r->bad;
 }
 
 /* ============================================================================================
@@ -184,14 +386,18 @@ struct ix_postings {
     const ix_segment *g;
     int field;
     bool has_pos, want_pos, started;
+    uint8_t pos_mode;
     uint32_t df;
     uint64_t tf;
     const uint8_t *dmap; /* the .doc mapping; valid bytes [IX_HEADER_SIZE, dlim) */
     size_t dlim;
     uint64_t doc_off;
     uint32_t nb; /* blocks */
+    uint32_t doc_head, freq_head; /* one block: the heads from the dictionary */
+    uint64_t blocks_size;         /* more: the bytes of the blocks */
     const uint8_t *skip;
-    uint8_t w[SK_NCOLS], at[SK_NCOLS], esize;
+    uint8_t w[SK_NCOLS], at[SK_NCOLS];
+    unsigned esb; /* bits of a skip entry */
     uint32_t list_maxf, list_minl;
     uint32_t blk; /* loaded block or UINT32_MAX */
     uint32_t k, i, cur;
@@ -200,6 +406,7 @@ struct ix_postings {
     const uint8_t *pmap;
     size_t plim;
     uint64_t pos_off;
+    uint32_t pos_head;    /* POS_HEAD: the head of the one chunk */
     uint64_t blk_total;   /* positions in the loaded block */
     const uint8_t *chunk; /* start of chunk number chunk_idx */
     uint32_t chunk_idx;
@@ -224,9 +431,16 @@ static uint32_t corrupt(ix_postings *p, const char *what)
     return IX_NO_MORE_DOCS;
 }
 
+/* Column col of skip entry b: one unaligned load (the table lies before the 8-byte footer). */
 static uint64_t skip_get(const ix_postings *p, uint32_t b, int col)
 {
-    return ix_get_uw(p->skip + (size_t)b * p->esize + p->at[col], p->w[col]);
+    uint64_t bit = (uint64_t)b * p->esb + p->at[col];
+    uint64_t v;
+    memcpy(&v, p->skip + (bit >> 3), 8);
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return (v >> (bit & 7)) & (((uint64_t)1 << p->w[col]) - 1);
 }
 
 /* Decode n values at *cur (one PFOR encoding) into v. */
@@ -239,18 +453,46 @@ static bool read_packed(const uint8_t **cur, const uint8_t *lim, uint32_t *v, ui
     return true;
 }
 
+/* The doc deltas and frequencies of block b into docs[] / freqs[] (raw). */
+static bool read_block(ix_postings *p, uint32_t b, uint32_t k)
+{
+    if (p->nb == 1) {
+        const uint8_t *c = p->dmap + p->doc_off, *lim = p->dmap + p->dlim;
+        c = ix_pfor_decode_body(p->doc_head, c, lim, p->docs, k);
+        if (!c)
+            return false;
+        if (p->tf == p->df) {
+            for (uint32_t j = 0; j < k; j++)
+                p->freqs[j] = 0;
+            return true;
+        }
+        return ix_pfor_decode_body(p->freq_head, c, lim, p->freqs, k) != NULL;
+    }
+    uint64_t start = p->doc_off + (b == 0 ? 0 : skip_get(p, b - 1, SK_END));
+    uint64_t end = p->doc_off + skip_get(p, b, SK_END);
+    if (start > end || end > p->doc_off + p->blocks_size)
+        return false;
+    const uint8_t *c = p->dmap + start, *lim = p->dmap + end;
+    uint32_t head;
+    if (!ix_pfor_head_read(&c, lim, &head))
+        return false;
+    bool ones = (head & DOC_ALL_ONES) != 0;
+    c = ix_pfor_decode_body(head & ~(uint32_t)DOC_ALL_ONES, c, lim, p->docs, k);
+    if (!c)
+        return false;
+    if (ones) {
+        for (uint32_t j = 0; j < k; j++)
+            p->freqs[j] = 0;
+        return c == lim;
+    }
+    return read_packed(&c, lim, p->freqs, k) && c == lim;
+}
+
 static bool load_block(ix_postings *p, uint32_t b)
 {
-    uint64_t start = p->doc_off + (b == 0 ? 0 : skip_get(p, b - 1, SK_END));
-    uint64_t end = p->nb > 1 ? p->doc_off + skip_get(p, b, SK_END) : p->dlim;
-    if (start < p->doc_off || end > p->dlim || start > end) {
-        corrupt(p, "block offset out of range");
-        return false;
-    }
     uint32_t k = b + 1 < p->nb ? IX_BLOCK : p->df - IX_BLOCK * (p->nb - 1);
-    const uint8_t *c = p->dmap + start, *lim = p->dmap + end;
-    if (!read_packed(&c, lim, p->docs, k) || !read_packed(&c, lim, p->freqs, k)) {
-        corrupt(p, "truncated block");
+    if (!read_block(p, b, k)) {
+        corrupt(p, "truncated or malformed block");
         return false;
     }
     uint64_t prev = b == 0 ? (uint64_t)-1 : skip_get(p, b - 1, SK_LAST);
@@ -266,8 +508,8 @@ static bool load_block(ix_postings *p, uint32_t b)
         total += p->freqs[j];
         prev = d;
     }
-    if (p->nb > 1 && p->docs[k - 1] != skip_get(p, b, SK_LAST)) {
-        corrupt(p, "block does not end at its skip entry");
+    if (p->nb > 1 ? p->docs[k - 1] != skip_get(p, b, SK_LAST) : total != p->tf) {
+        corrupt(p, "block does not match its skip entry or counts");
         return false;
     }
     p->blk = b;
@@ -276,10 +518,9 @@ static bool load_block(ix_postings *p, uint32_t b)
     p->blk_total = total;
     p->pdoc = 0;
     p->pval = 0;
-    p->chunk_idx = 0;
-    p->chunk_decoded = false;
-    p->chunk = NULL;
-    if (p->has_pos) {
+    if (p->has_pos && p->pos_mode != POS_INLINE) {
+        p->chunk_idx = 0;
+        p->chunk_decoded = false;
         uint64_t po = p->pos_off + (p->nb > 1 ? skip_get(p, b, SK_POS) : 0);
         if (po < p->pos_off || po > p->plim) {
             corrupt(p, "positions offset out of range");
@@ -290,30 +531,26 @@ static bool load_block(ix_postings *p, uint32_t b)
     return true;
 }
 
-static int open_skip(ix_postings *p, uint64_t skip_rel)
+static int open_skip(ix_postings *p, const ix_term_info *ti)
 {
-    uint64_t at = p->doc_off + skip_rel;
-    if (skip_rel == 0 || at < p->doc_off || at >= p->dlim)
-        return corrupt(p, "skip table offset out of range"), p->rc;
-    ix_rd r = {p->dmap + at, p->dmap + p->dlim, false};
-    uint64_t mf = ix_rd_varint(&r), ml = ix_rd_varint(&r);
-    const uint8_t *wd = ix_rd_bytes(&r, SK_NCOLS);
-    if (r.bad || mf > UINT32_MAX || ml > UINT32_MAX)
-        return corrupt(p, "bad skip table header"), p->rc;
+    uint32_t widths = OP_WIDTHS(ti);
     unsigned size = 0;
     for (int c = 0; c < SK_NCOLS; c++) {
-        if (wd[c] < 1 || wd[c] > 8)
-            return corrupt(p, "bad skip table width"), p->rc;
-        p->w[c] = wd[c];
+        p->w[c] = (uint8_t)((widths >> (6 * c)) & 63);
         p->at[c] = (uint8_t)size;
-        size += wd[c];
+        size += p->w[c];
     }
-    p->esize = (uint8_t)size;
-    if ((size_t)(r.end - r.p) / size < p->nb)
-        return corrupt(p, "skip table truncated"), p->rc;
-    p->skip = r.p;
-    p->list_maxf = (uint32_t)mf;
-    p->list_minl = (uint32_t)ml;
+    p->esb = size;
+    p->blocks_size = ti->opaque[2];
+    uint64_t table = ((uint64_t)p->nb * size + 7) / 8;
+    if (size > SK_NCOLS * SK_MAXW || p->blocks_size == 0 ||
+        p->blocks_size > p->dlim - p->doc_off || table > p->dlim - p->doc_off - p->blocks_size)
+        return corrupt(p, "skip table out of range"), p->rc;
+    p->skip = p->dmap + p->doc_off + p->blocks_size;
+    if (skip_get(p, p->nb - 1, SK_END) != p->blocks_size)
+        return corrupt(p, "skip table does not end the blocks"), p->rc;
+    p->list_maxf = (uint32_t)ti->opaque[4];
+    p->list_minl = (uint32_t)(ti->opaque[4] >> 32);
     return 0;
 }
 
@@ -330,21 +567,62 @@ static void single_block_max(ix_postings *p)
     }
 }
 
+/* Positions kept in the dictionary entry: decoded once, as the block's one chunk. */
+static int open_inline_positions(ix_postings *p)
+{
+    const ix_segment *g = p->g;
+    if (p->pos_off < IX_HEADER_SIZE || p->pos_off >= g->dict_blocks_end)
+        return corrupt(p, "positions offset out of range"), p->rc;
+    ix_rd r = {g->map[IX_F_TID].data + p->pos_off, g->map[IX_F_TID].data + g->dict_blocks_end,
+               false};
+    for (uint32_t j = 0; j < p->tf; j++) {
+        uint64_t v = ix_rd_varint(&r);
+        if (v > UINT32_MAX)
+            r.bad = true;
+        p->cvals[j] = (uint32_t)v;
+    }
+    if (r.bad)
+        return corrupt(p, "positions truncated"), p->rc;
+    p->chunk_idx = 0;
+    p->chunk_decoded = true;
+    return 0;
+}
+
 static int open_single_doc(ix_postings *p, const ix_term_info *ti)
 {
-    if (ti->opaque[0] >= p->g->doc_count || ti->total_freq > UINT32_MAX)
+    if (ti->opaque[2] >= p->g->doc_count || ti->total_freq > UINT32_MAX)
         return corrupt(p, "inline posting out of range"), p->rc;
-    p->docs[0] = (uint32_t)ti->opaque[0];
+    p->docs[0] = (uint32_t)ti->opaque[2];
     p->freqs[0] = (uint32_t)ti->total_freq;
     p->k = 1;
     p->blk = 0;
     p->blk_total = ti->total_freq;
-    if (p->has_pos) {
-        if (p->pos_off > p->plim)
-            return corrupt(p, "positions offset out of range"), p->rc;
+    if (p->has_pos && p->pos_mode == POS_INLINE)
+        return p->want_pos ? open_inline_positions(p) : 0;
+    if (p->has_pos)
         p->chunk = p->pmap + p->pos_off;
-    }
     return 0;
+}
+
+static int open_checks(ix_postings *p, const ix_term_info *ti)
+{
+    if (p->df == 0 || p->df > p->g->doc_count || p->tf < p->df)
+        return corrupt(p, "bad document count"), p->rc;
+    bool inl = p->pos_mode == POS_INLINE;
+    if (p->has_pos && (p->pos_mode > POS_INLINE || (inl && (p->df != 1 || p->tf > IX_BLOCK)) ||
+                       (p->pos_mode == POS_HEAD && (p->nb != 1 || p->tf > IX_BLOCK))))
+        return corrupt(p, "bad positions mode"), p->rc;
+    if (p->has_pos && !inl && (p->pos_off < IX_HEADER_SIZE || p->pos_off > p->plim))
+        return corrupt(p, "positions offset out of range"), p->rc;
+    if (p->df == 1)
+        return open_single_doc(p, ti);
+    if (p->doc_off < IX_HEADER_SIZE || p->doc_off > p->dlim) /* a body may be empty */
+        return corrupt(p, "offset out of range"), p->rc;
+    if (p->nb > 1)
+        return open_skip(p, ti);
+    p->doc_head = (uint32_t)ti->opaque[2] & 0xffffff;
+    p->freq_head = (uint32_t)(ti->opaque[2] >> 24) & 0xffffff;
+    return load_block(p, 0) ? 0 : p->rc;
 }
 
 int ix_postings_open(const ix_segment *g, const ix_term_info *ti, int flags, ix_postings **out,
@@ -363,6 +641,8 @@ int ix_postings_open(const ix_segment *g, const ix_term_info *ti, int flags, ix_
     p->field = field;
     p->has_pos = field < IX_NFIELDS;
     p->want_pos = (flags & IX_POST_POSITIONS) != 0;
+    p->pos_mode = (uint8_t)OP_MODE(ti);
+    p->pos_head = OP_POS_HEAD(ti);
     p->df = ti->doc_freq;
     p->tf = ti->total_freq;
     p->blk = UINT32_MAX;
@@ -374,20 +654,8 @@ int ix_postings_open(const ix_segment *g, const ix_term_info *ti, int flags, ix_
     p->plim = g->map[IX_F_POS].len - IX_FOOTER_SIZE;
     p->doc_off = ti->opaque[0];
     p->pos_off = ti->opaque[1];
-    p->nb = (uint32_t)((p->df + (uint64_t)IX_BLOCK - 1) / IX_BLOCK);
-    int rc = 0;
-    if (p->df == 0 || p->df > g->doc_count || p->tf < p->df)
-        rc = (corrupt(p, "bad document count"), p->rc);
-    else if (p->has_pos && (p->pos_off < IX_HEADER_SIZE || p->pos_off > p->plim))
-        rc = (corrupt(p, "positions offset out of range"), p->rc);
-    else if (p->df == 1)
-        rc = open_single_doc(p, ti);
-    else if (p->doc_off < IX_HEADER_SIZE || p->doc_off >= p->dlim)
-        rc = (corrupt(p, "offset out of range"), p->rc);
-    else if (p->nb > 1)
-        rc = open_skip(p, ti->opaque[2]);
-    else if (!load_block(p, 0))
-        rc = p->rc;
+    p->nb = blocks_of(p->df);
+    int rc = open_checks(p, ti);
     if (rc == 0 && p->nb == 1)
         single_block_max(p);
     if (rc) {
@@ -524,6 +792,12 @@ static uint32_t chunk_count(const ix_postings *p, uint32_t idx)
 /* Move to chunk idx (forward only), without decoding the chunks passed over. */
 static bool seek_chunk(ix_postings *p, uint32_t idx)
 {
+    if (p->pos_mode != POS_CHUNKS) /* one chunk, decoded at open or below */
+        return idx == 0 &&
+               (p->chunk_decoded ||
+                (p->chunk_decoded = ix_pfor_decode_body(p->pos_head, p->chunk,
+                                                        p->pmap + p->plim, p->cvals,
+                                                        chunk_count(p, 0)) != NULL));
     const uint8_t *lim = p->pmap + p->plim;
     while (p->chunk_idx < idx) {
         size_t sz = ix_pfor_size(p->chunk, lim, chunk_count(p, p->chunk_idx));

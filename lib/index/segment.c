@@ -132,7 +132,8 @@ int ix_segw_term_end(ix_segw *w, cf_err *err)
     int rc = ix_postw_end(&w->post, &ti, err);
     if (rc || ti.doc_freq == 0)
         return rc;
-    return ix_dictw_add(&w->dict, w->key.data, w->key.len, &ti, err);
+    return ix_dictw_add(&w->dict, w->key.data, w->key.len, &ti, w->post.info.data,
+                        w->post.info.len, err);
 }
 
 static int write_meta(ix_segw *w, const ix_file_sum sums[IX_NFILES], cf_err *err)
