@@ -1,5 +1,7 @@
 /* bitpack.c: packs up to 128 unsigned 32-bit values at a fixed bit width (0..32), least
- * significant bit first, into ceil(n * width / 8) bytes, and unpacks them. */
+ * significant bit first, at any bit offset of a byte array, and unpacks them; the patched frame
+ * of reference codec built on it (PFOR), whose encodings are bit strings too: the posting and
+ * position streams are bit streams, so no value is rounded up to a byte boundary. */
 #include <string.h>
 
 #include "index/index.h"
@@ -15,46 +17,69 @@ unsigned ix_bits_needed(const uint32_t *v, size_t n)
     return b;
 }
 
-size_t ix_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned bw)
+void ix_pack_at(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, unsigned bw)
 {
-    size_t bytes = ix_packed_size(n, bw);
-    if (bw == 0)
-        return 0;
-    /* whole 64-bit words: a value never spans more than two */
-    uint64_t acc = 0;
-    unsigned have = 0;
-    size_t o = 0;
+    if (bw == 0 || n == 0)
+        return;
+    size_t o = (size_t)(*bit >> 3);
+    unsigned have = (unsigned)(*bit & 7);
+    uint64_t acc = have ? out[o] & ((1u << have) - 1) : 0;
     for (size_t i = 0; i < n; i++) {
-        acc |= (uint64_t)v[i] << have;
+        acc |= (uint64_t)v[i] << have; /* have < 32 and v < 2^32 */
         have += bw;
-        if (have >= 64) {
-            cf_put_u64le(out + o, acc);
-            o += 8;
-            have -= 64;
-            acc = have ? (uint64_t)v[i] >> (bw - have) : 0;
+        if (have >= 32) {
+            cf_put_u32le(out + o, (uint32_t)acc);
+            o += 4;
+            acc >>= 32;
+            have -= 32;
         }
     }
-    for (; have > 0 && o < bytes; have = have > 8 ? have - 8 : 0) {
+    for (; have > 0; have = have > 8 ? have - 8 : 0) {
         out[o++] = (uint8_t)acc;
         acc >>= 8;
     }
-    return bytes;
+    *bit += (uint64_t)n * bw;
+}
+
+size_t ix_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned bw)
+{
+    uint64_t bit = 0;
+    ix_pack_at(out, &bit, v, n, bw);
+    return ix_packed_size(n, bw);
+}
+
+/* w (<= 57) bits at bit of in[0, bytes) (the caller checked bit + w <= bytes * 8). */
+static inline uint64_t get_bits(const uint8_t *in, size_t bytes, uint64_t bit, unsigned w)
+{
+    size_t at = (size_t)(bit >> 3);
+    uint64_t x = 0;
+    if (at + 8 <= bytes) {
+        memcpy(&x, in + at, 8);
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+        x = __builtin_bswap64(x);
+#endif
+    } else {
+        for (size_t k = 0; at + k < bytes; k++)
+            x |= (uint64_t)in[at + k] << (8 * k);
+    }
+    return (x >> (bit & 7)) & (w >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << w) - 1);
 }
 
 /* Unpack with a constant width so the compiler can specialize the loop. Values whose 8-byte
- * window would pass the end of the packed bytes are assembled byte by byte. */
-static inline __attribute__((always_inline)) void unpack_w(const uint8_t *in, uint32_t *v,
+ * window would pass the end of the bytes are assembled byte by byte. */
+static inline __attribute__((always_inline)) void unpack_w(const uint8_t *in, size_t bytes,
+                                                           uint64_t bit0, uint32_t *v,
                                                            size_t n, unsigned bw)
 {
-    const size_t bytes = ix_packed_size(n, bw);
     const uint64_t mask = bw == 32 ? 0xffffffffu : ((uint64_t)1 << bw) - 1;
     size_t i = 0;
     if (bytes >= 8) {
-        size_t fast = ((bytes - 8) * 8) / bw + 1; /* values i with (i*bw)/8 + 8 <= bytes */
+        uint64_t last = (uint64_t)(bytes - 8) * 8 + 7; /* the last bit an 8-byte load covers */
+        size_t fast = bit0 <= last ? (size_t)((last - bit0) / bw) + 1 : 0;
         if (fast > n)
             fast = n;
         for (; i < fast; i++) {
-            size_t bit = i * bw;
+            uint64_t bit = bit0 + (uint64_t)i * bw;
             uint64_t w;
             memcpy(&w, in + (bit >> 3), 8);
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -63,19 +88,15 @@ static inline __attribute__((always_inline)) void unpack_w(const uint8_t *in, ui
             v[i] = (uint32_t)((w >> (bit & 7)) & mask);
         }
     }
-    for (; i < n; i++) {
-        size_t bit = i * bw, byte = bit >> 3;
-        uint64_t w = 0;
-        for (size_t k = 0; k < 8 && byte + k < bytes; k++)
-            w |= (uint64_t)in[byte + k] << (8 * k);
-        v[i] = (uint32_t)((w >> (bit & 7)) & mask);
-    }
+    for (; i < n; i++)
+        v[i] = (uint32_t)get_bits(in, bytes, bit0 + (uint64_t)i * bw, bw);
 }
 
 #define UNPACK_CASE(b) \
-    case b: unpack_w(in, v, n, b); break;
+    case b: unpack_w(in, bytes, bit, v, n, b); break;
 
-void ix_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned bw)
+void ix_unpack_at(const uint8_t *in, size_t bytes, uint64_t bit, uint32_t *v, size_t n,
+                  unsigned bw)
 {
     switch (bw) {
     case 0: memset(v, 0, n * sizeof *v); break;
@@ -85,20 +106,25 @@ void ix_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned bw)
     UNPACK_CASE(17) UNPACK_CASE(18) UNPACK_CASE(19) UNPACK_CASE(20) UNPACK_CASE(21)
     UNPACK_CASE(22) UNPACK_CASE(23) UNPACK_CASE(24) UNPACK_CASE(25) UNPACK_CASE(26)
     UNPACK_CASE(27) UNPACK_CASE(28) UNPACK_CASE(29) UNPACK_CASE(30) UNPACK_CASE(31)
-    default: unpack_w(in, v, n, 32); break;
+    default: unpack_w(in, bytes, bit, v, n, 32); break;
     }
 }
 
+void ix_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned bw)
+{
+    ix_unpack_at(in, ix_packed_size(n, bw), 0, v, n, bw);
+}
+
 /* ---- patched frame of reference ------------------------------------------------------------
- * head:  [u8 width | 0x40 when there are exceptions]
- *        exceptions: [u8 count][u8 high width | 0x80 when their places are a bitmap]
- * body:  exceptions: their places (count indexes packed at the width of n - 1, or a bitmap of
- *        n bits), then their high parts packed at the high width
- *        the n values' low `width` bits packed.
- * A value's high part (v >> width) is OR-ed back at its place. The encoder picks the width (and
- * the cheaper way to give the places) that minimizes the size. The head is kept apart from the
- * body so that callers can store it elsewhere (the dictionary keeps the heads of short lists);
- * the size of the body follows from the head alone. */
+ * head:  [8 bits: width | 0x40 when there are exceptions]
+ *        exceptions: [8 bits: count][8 bits: high width | 0x80 when their places are a bitmap]
+ * body:  exceptions: their places (count indexes at the width of n - 1, or a bitmap of n bits),
+ *        then their high parts at the high width;
+ *        the n values' low `width` bits.
+ * Everything is one bit string, no part rounded to a byte. A value's high part (v >> width) is
+ * OR-ed back at its place. The encoder picks the width (and the cheaper way to give the places)
+ * that minimizes the size. The head can be kept apart from the body (the dictionary keeps the
+ * heads of short lists): the size of the body follows from the head alone. */
 
 #define PFOR_EXC 0x40
 #define PFOR_BITMAP 0x80
@@ -113,14 +139,15 @@ static unsigned index_width(size_t n)
     return n > 1 ? bit_len((uint32_t)(n - 1)) : 0;
 }
 
-static size_t places_size(size_t n, size_t ne, bool *bitmap)
+/* Bits of the exceptions' places. */
+static uint64_t places_bits(size_t n, size_t ne, bool *bitmap)
 {
-    size_t list = ix_packed_size(ne, index_width(n)), map = (n + 7) / 8;
-    *bitmap = map < list;
-    return *bitmap ? map : list;
+    uint64_t list = (uint64_t)ne * index_width(n);
+    *bitmap = n < list;
+    return *bitmap ? n : list;
 }
 
-size_t ix_pfor_encode(uint8_t *out, const uint32_t *v, size_t n)
+void ix_pfor_put(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, uint32_t *head)
 {
     unsigned hist[33] = {0}, maxb = 0;
     for (size_t i = 0; i < n; i++) {
@@ -128,21 +155,20 @@ size_t ix_pfor_encode(uint8_t *out, const uint32_t *v, size_t n)
         hist[b]++;
         maxb = b > maxb ? b : maxb;
     }
-    /* size in bytes for each width: plain, or with exceptions above it (ties keep the wider) */
+    /* size in bits for each width: plain, or with exceptions above it (ties keep the wider) */
     unsigned best = maxb;
-    size_t best_size = 1 + ix_packed_size(n, maxb), exc = 0;
+    uint64_t best_bits = 8 + (uint64_t)n * maxb, exc = 0;
     bool bitmap;
     for (unsigned b = maxb; b-- > 0;) {
         exc += hist[b + 1];
-        size_t size = 3 + places_size(n, exc, &bitmap) + ix_packed_size(exc, maxb - b) +
-                      ix_packed_size(n, b);
-        if (size < best_size) {
-            best_size = size;
+        uint64_t bits = 24 + places_bits(n, exc, &bitmap) + exc * (maxb - b) + (uint64_t)n * b;
+        if (bits < best_bits) {
+            best_bits = bits;
             best = b;
         }
     }
     uint32_t low[IX_BLOCK], high[IX_BLOCK], idx[IX_BLOCK];
-    size_t ne = 0, o = 1;
+    size_t ne = 0;
     uint32_t mask = best >= 32 ? 0xffffffffu : ((uint32_t)1 << best) - 1;
     for (size_t i = 0; i < n; i++) {
         low[i] = v[i] & mask;
@@ -151,24 +177,35 @@ size_t ix_pfor_encode(uint8_t *out, const uint32_t *v, size_t n)
             high[ne++] = v[i] >> best;
         }
     }
-    out[0] = (uint8_t)(best | (ne ? PFOR_EXC : 0));
+    unsigned hb = maxb - best;
+    places_bits(n, ne, &bitmap);
+    uint32_t h[3] = {best | (ne ? PFOR_EXC : 0), (uint32_t)ne, hb | (bitmap ? PFOR_BITMAP : 0)};
+    if (head)
+        *head = ne ? h[0] | h[1] << 8 | h[2] << 16 : h[0];
+    else
+        ix_pack_at(out, bit, h, ne ? 3 : 1, 8);
     if (ne) {
-        unsigned hb = maxb - best;
-        size_t ps = places_size(n, ne, &bitmap);
-        out[o++] = (uint8_t)ne;
-        out[o++] = (uint8_t)(hb | (bitmap ? PFOR_BITMAP : 0));
         if (bitmap) {
-            memset(out + o, 0, ps);
+            uint32_t map[IX_BLOCK / 32] = {0};
             for (size_t k = 0; k < ne; k++)
-                out[o + idx[k] / 8] |= (uint8_t)(1u << (idx[k] % 8));
-            o += ps;
+                map[idx[k] / 32] |= 1u << (idx[k] % 32);
+            size_t full = n / 32;
+            ix_pack_at(out, bit, map, full, 32);
+            if (n % 32)
+                ix_pack_at(out, bit, map + full, 1, (unsigned)(n % 32));
         } else {
-            o += ix_pack(out + o, idx, ne, index_width(n));
+            ix_pack_at(out, bit, idx, ne, index_width(n));
         }
-        o += ix_pack(out + o, high, ne, hb);
+        ix_pack_at(out, bit, high, ne, hb);
     }
-    o += ix_pack(out + o, ne ? low : v, n, best);
-    return o;
+    ix_pack_at(out, bit, ne ? low : v, n, best);
+}
+
+size_t ix_pfor_encode(uint8_t *out, const uint32_t *v, size_t n)
+{
+    uint64_t bit = 0;
+    ix_pfor_put(out, &bit, v, n, NULL);
+    return (size_t)((bit + 7) / 8);
 }
 
 bool ix_pfor_head_read(const uint8_t **p, const uint8_t *end, uint32_t *head)
@@ -198,6 +235,24 @@ size_t ix_pfor_head_put(uint8_t *out, uint32_t head)
     return 3;
 }
 
+bool ix_pfor_get_head(const uint8_t *in, size_t bytes, uint64_t *bit, uint32_t *head)
+{
+    uint64_t avail = (uint64_t)bytes * 8;
+    if (*bit > avail || avail - *bit < 8)
+        return false;
+    uint32_t h = (uint32_t)get_bits(in, bytes, *bit, 8);
+    if (h & PFOR_EXC) {
+        if (avail - *bit < 24)
+            return false;
+        h = (uint32_t)get_bits(in, bytes, *bit, 24);
+        *bit += 24;
+    } else {
+        *bit += 8;
+    }
+    *head = h;
+    return true;
+}
+
 /* The parts of a head; false when it cannot describe n values. */
 typedef struct pfor_head {
     unsigned b, hb;
@@ -222,86 +277,103 @@ static bool head_parse(uint32_t head, size_t n, pfor_head *h)
     return h->ne != 0 && h->ne <= n && h->hb != 0 && h->hb + h->b <= 32;
 }
 
-static size_t body_size(const pfor_head *h, size_t n)
+static uint64_t body_bits(const pfor_head *h, size_t n)
 {
-    size_t s = ix_packed_size(n, h->b);
+    uint64_t s = (uint64_t)n * h->b;
     if (h->ne)
-        s += (h->bitmap ? (n + 7) / 8 : ix_packed_size(h->ne, index_width(n))) +
-             ix_packed_size(h->ne, h->hb);
+        s += (h->bitmap ? n : (uint64_t)h->ne * index_width(n)) + (uint64_t)h->ne * h->hb;
     return s;
 }
 
-size_t ix_pfor_body_size(uint32_t head, size_t n)
+uint64_t ix_pfor_body_bits(uint32_t head, size_t n)
 {
     pfor_head h;
-    return head_parse(head, n, &h) ? body_size(&h, n) : SIZE_MAX;
+    return head_parse(head, n, &h) ? body_bits(&h, n) : UINT64_MAX;
 }
 
-/* Places of the exceptions from a bitmap: exactly ne bits set, none at n or above. */
-static bool bitmap_places(const uint8_t *map, size_t n, size_t ne, uint32_t *idx)
+/* Places of the exceptions from a bitmap of n bits at bit: exactly ne bits set. */
+static bool bitmap_places(const uint8_t *in, size_t bytes, uint64_t bit, size_t n, size_t ne,
+                          uint32_t *idx)
 {
-    size_t k = 0, bytes = (n + 7) / 8;
-    for (size_t w = 0; w < bytes; w += 8) {
-        uint64_t m = 0;
-        for (size_t j = 0; j < 8 && w + j < bytes; j++)
-            m |= (uint64_t)map[w + j] << (8 * j);
+    size_t k = 0;
+    for (size_t w = 0; w < n; w += 32) {
+        unsigned len = n - w < 32 ? (unsigned)(n - w) : 32;
+        uint32_t m = (uint32_t)get_bits(in, bytes, bit + w, len);
         while (m) {
-            size_t i = w * 8 + (size_t)__builtin_ctzll(m);
-            m &= m - 1;
-            if (i >= n || k == ne)
+            if (k == ne)
                 return false;
-            idx[k++] = (uint32_t)i;
+            idx[k++] = (uint32_t)(w + (size_t)__builtin_ctz(m));
+            m &= m - 1;
         }
     }
     return k == ne;
 }
 
-const uint8_t *ix_pfor_decode_body(uint32_t head, const uint8_t *in, const uint8_t *end,
-                                   uint32_t *v, size_t n)
+bool ix_pfor_get_body(uint32_t head, const uint8_t *in, size_t bytes, uint64_t *bit,
+                      uint32_t *v, size_t n)
 {
     pfor_head h;
-    if (!head_parse(head, n, &h) || in > end || body_size(&h, n) > (size_t)(end - in))
-        return NULL;
-    const uint8_t *p = in;
+    uint64_t avail = (uint64_t)bytes * 8, p = *bit;
+    if (!head_parse(head, n, &h) || p > avail || body_bits(&h, n) > avail - p)
+        return false;
     uint32_t idx[IX_BLOCK], high[IX_BLOCK];
     if (h.ne) {
         if (h.bitmap) {
-            if (!bitmap_places(p, n, h.ne, idx))
-                return NULL;
-            p += (n + 7) / 8;
+            if (!bitmap_places(in, bytes, p, n, h.ne, idx))
+                return false;
+            p += n;
         } else {
             unsigned iw = index_width(n);
-            ix_unpack(p, idx, h.ne, iw);
-            p += ix_packed_size(h.ne, iw);
+            ix_unpack_at(in, bytes, p, idx, h.ne, iw);
+            p += (uint64_t)h.ne * iw;
             for (size_t i = 0; i < h.ne; i++)
                 if (idx[i] >= n)
-                    return NULL;
+                    return false;
         }
-        ix_unpack(p, high, h.ne, h.hb);
-        p += ix_packed_size(h.ne, h.hb);
+        ix_unpack_at(in, bytes, p, high, h.ne, h.hb);
+        p += (uint64_t)h.ne * h.hb;
     }
-    ix_unpack(p, v, n, h.b);
+    ix_unpack_at(in, bytes, p, v, n, h.b);
     for (size_t i = 0; i < h.ne; i++)
         v[idx[i]] |= high[i] << h.b;
-    return p + ix_packed_size(n, h.b);
+    *bit = p + (uint64_t)n * h.b;
+    return true;
+}
+
+bool ix_pfor_get(const uint8_t *in, size_t bytes, uint64_t *bit, uint32_t *v, size_t n)
+{
+    uint32_t head;
+    uint64_t p = *bit;
+    if (!ix_pfor_get_head(in, bytes, &p, &head) || !ix_pfor_get_body(head, in, bytes, &p, v, n))
+        return false;
+    *bit = p;
+    return true;
+}
+
+uint64_t ix_pfor_bits_at(const uint8_t *in, size_t bytes, uint64_t bit, size_t n)
+{
+    uint32_t head;
+    uint64_t p = bit;
+    if (!ix_pfor_get_head(in, bytes, &p, &head))
+        return 0;
+    uint64_t s = ix_pfor_body_bits(head, n);
+    if (s == UINT64_MAX || s > (uint64_t)bytes * 8 - p)
+        return 0;
+    return p - bit + s;
 }
 
 const uint8_t *ix_pfor_decode(const uint8_t *in, const uint8_t *end, uint32_t *v, size_t n)
 {
-    uint32_t head;
-    if (!ix_pfor_head_read(&in, end, &head))
+    uint64_t bit = 0;
+    if (in > end || !ix_pfor_get(in, (size_t)(end - in), &bit, v, n))
         return NULL;
-    return ix_pfor_decode_body(head, in, end, v, n);
+    return in + (bit + 7) / 8;
 }
 
 size_t ix_pfor_size(const uint8_t *in, const uint8_t *end, size_t n)
 {
-    const uint8_t *p = in;
-    uint32_t head;
-    if (!ix_pfor_head_read(&p, end, &head))
+    if (in > end)
         return 0;
-    size_t s = ix_pfor_body_size(head, n);
-    if (s == SIZE_MAX || s > (size_t)(end - p))
-        return 0;
-    return (size_t)(p - in) + s;
+    uint64_t bits = ix_pfor_bits_at(in, (size_t)(end - in), 0, n);
+    return (size_t)((bits + 7) / 8);
 }

@@ -251,6 +251,12 @@ static int64_t find_dict_block(const ix_segment *g, const uint8_t *key, size_t k
     return (int64_t)lo - 1;
 }
 
+/* Bits of the data of .doc or .pos (offsets into them are in bits). */
+static uint64_t data_bits(const ix_segment *g, int file)
+{
+    return (uint64_t)(g->map[file].len - IX_FOOTER_SIZE) * 8;
+}
+
 /* Reading the entries of one block. */
 typedef struct entry_state {
     int field;
@@ -279,9 +285,8 @@ static bool block_open(const ix_segment *g, uint64_t i, ix_rd *r, entry_state *s
     s->left = n < DICT_BLOCK_TERMS ? n : DICT_BLOCK_TERMS;
     s->doc = index_get(g, i, IC_DOC);
     s->pos = index_get(g, i, IC_POS);
-    if (s->key0[0] != f || s->doc < IX_HEADER_SIZE || s->pos < IX_HEADER_SIZE ||
-        s->doc > g->map[IX_F_DOC].len - IX_FOOTER_SIZE ||
-        s->pos > g->map[IX_F_POS].len - IX_FOOTER_SIZE)
+    if (s->key0[0] != f || s->doc < IX_HEADER_SIZE * 8 || s->pos < IX_HEADER_SIZE * 8 ||
+        s->doc > data_bits(g, IX_F_DOC) || s->pos > data_bits(g, IX_F_POS))
         return false;
     r->p = base + start;
     r->end = base + end;
@@ -326,8 +331,7 @@ static bool read_entry(const ix_segment *g, ix_rd *r, entry_state *s, uint64_t *
     ti->total_freq = df + extra;
     uint64_t ds, ps;
     if (!ix_term_info_read(r, g->map[IX_F_TID].data, s->field, s->doc, s->pos, ti, &ds, &ps) ||
-        ds > g->map[IX_F_DOC].len - IX_FOOTER_SIZE - s->doc ||
-        ps > g->map[IX_F_POS].len - IX_FOOTER_SIZE - s->pos)
+        ds > data_bits(g, IX_F_DOC) - s->doc || ps > data_bits(g, IX_F_POS) - s->pos)
         return false;
     s->doc += ds;
     s->pos += ps;
@@ -526,9 +530,22 @@ void ix_term_iter_free(ix_term_iter *it)
 
 /* ---- layout check ------------------------------------------------------------------------- */
 
+/* The lists of a stream end at bit end: the data is that many bits rounded up to whole bytes,
+ * the bits after end in the last byte are 0. */
+static int check_stream_end(const ix_segment *g, int file, uint64_t end, cf_err *err)
+{
+    uint64_t bits = data_bits(g, file);
+    const uint8_t *last = g->map[file].data + g->map[file].len - IX_FOOTER_SIZE - 1;
+    if (end > bits || bits - end >= 8 || (end < bits && (*last >> (8 - (bits - end))) != 0))
+        return cf_fail(err, CJKFTS_ECORRUPT, "%s: the lists end at bit %llu, the data at bit "
+                       "%llu", ix_seg_path(g, file), (unsigned long long)end,
+                       (unsigned long long)bits);
+    return 0;
+}
+
 int ix_dict_check_layout(const ix_segment *g, cf_err *err)
 {
-    uint64_t doc = IX_HEADER_SIZE, pos = IX_HEADER_SIZE;
+    uint64_t doc = IX_HEADER_SIZE * 8, pos = IX_HEADER_SIZE * 8;
     for (uint64_t b = 0; b < g->dict_nblocks; b++) {
         ix_rd r;
         entry_state s;
@@ -548,13 +565,6 @@ int ix_dict_check_layout(const ix_segment *g, cf_err *err)
         doc = s.doc;
         pos = s.pos;
     }
-    if (doc != g->map[IX_F_DOC].len - IX_FOOTER_SIZE)
-        return cf_fail(err, CJKFTS_ECORRUPT, "%s: the posting lists end at %llu, the file at "
-                       "%llu", ix_seg_path(g, IX_F_DOC), (unsigned long long)doc,
-                       (unsigned long long)(g->map[IX_F_DOC].len - IX_FOOTER_SIZE));
-    if (pos != g->map[IX_F_POS].len - IX_FOOTER_SIZE)
-        return cf_fail(err, CJKFTS_ECORRUPT, "%s: the positions end at %llu, the file at %llu",
-                       ix_seg_path(g, IX_F_POS), (unsigned long long)pos,
-                       (unsigned long long)(g->map[IX_F_POS].len - IX_FOOTER_SIZE));
-    return 0;
+    int rc = check_stream_end(g, IX_F_DOC, doc, err);
+    return rc ? rc : check_stream_end(g, IX_F_POS, pos, err);
 }

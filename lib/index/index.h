@@ -232,28 +232,48 @@ static inline size_t ix_packed_size(size_t n, unsigned bw)
     return (n * bw + 7) / 8;
 }
 CF_HIDDEN unsigned ix_bits_needed(const uint32_t *v, size_t n);
-/* Pack n <= 128 values at bw bits; returns ix_packed_size(n, bw). */
+/* Pack n <= 128 values at bw bits from bit *bit of out (moved past them); the bits before it in
+ * its byte are kept. */
+CF_HIDDEN void ix_pack_at(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n,
+                          unsigned bw);
+/* Pack n <= 128 values at bw bits from byte 0; returns ix_packed_size(n, bw). */
 CF_HIDDEN size_t ix_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned bw);
+/* Unpack n values (bw <= 32) at bit of in[0, bytes) (the caller checked they are inside). */
+CF_HIDDEN void ix_unpack_at(const uint8_t *in, size_t bytes, uint64_t bit, uint32_t *v,
+                            size_t n, unsigned bw);
 /* Unpack n values (bw <= 32) reading exactly ix_packed_size(n, bw) bytes. */
 CF_HIDDEN void ix_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned bw);
 /* Patched frame of reference for n <= 128 values: a width chosen to minimize the size, values
- * above it patched from exceptions. out needs room for IX_PFOR_MAX bytes. An encoding is a head
- * (1 or 3 bytes) and a body whose size follows from the head. */
-#define IX_PFOR_MAX (3 + IX_BLOCK + IX_BLOCK * 4 * 2)
-CF_HIDDEN size_t ix_pfor_encode(uint8_t *out, const uint32_t *v, size_t n);
-/* The head as one integer (byte i at bits 8i): read at *p (moved past it; false when truncated)
- * or written to out (returns its length). */
+ * above it patched from exceptions. An encoding is a bit string: a head (8 or 24 bits) and a
+ * body whose size follows from the head. The head as one integer has byte i at bits 8i. */
+#define IX_PFOR_MAX (3 + IX_BLOCK + IX_BLOCK * 4 * 2) /* bytes, from a byte boundary */
+/* Encode at bit *bit of out (moved past it; the bits before it in its byte are kept); with
+ * head not NULL, the head goes there and only the body to out. */
+CF_HIDDEN void ix_pfor_put(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n,
+                           uint32_t *head);
+/* Read a head / a body / both at *bit of in[0, bytes), moving *bit past them; false (and *bit
+ * unchanged) when truncated or malformed. */
+CF_HIDDEN bool ix_pfor_get_head(const uint8_t *in, size_t bytes, uint64_t *bit,
+                                uint32_t *head);
+CF_HIDDEN bool ix_pfor_get_body(uint32_t head, const uint8_t *in, size_t bytes, uint64_t *bit,
+                                uint32_t *v, size_t n);
+CF_HIDDEN bool ix_pfor_get(const uint8_t *in, size_t bytes, uint64_t *bit, uint32_t *v,
+                           size_t n);
+/* Bits of the body after a head for n values; UINT64_MAX when the head is malformed. */
+CF_HIDDEN uint64_t ix_pfor_body_bits(uint32_t head, size_t n);
+/* Bits of the encoding of n values at bit of in[0, bytes), without decoding it; 0 when
+ * malformed or truncated. */
+CF_HIDDEN uint64_t ix_pfor_bits_at(const uint8_t *in, size_t bytes, uint64_t bit, size_t n);
+/* Heads as bytes (kept in dictionary entries): read at *p (moved past it; false when
+ * truncated), written to out (returns its length, 1 or 3). */
 CF_HIDDEN bool ix_pfor_head_read(const uint8_t **p, const uint8_t *end, uint32_t *head);
 CF_HIDDEN size_t ix_pfor_head_put(uint8_t *out, uint32_t head);
-/* Bytes of the body after a head for n values; SIZE_MAX when the head is malformed. */
-CF_HIDDEN size_t ix_pfor_body_size(uint32_t head, size_t n);
-/* Decode the body at [in, end) of a head; the end of the body or NULL when malformed. */
-CF_HIDDEN const uint8_t *ix_pfor_decode_body(uint32_t head, const uint8_t *in,
-                                             const uint8_t *end, uint32_t *v, size_t n);
-/* Decode n values from [in, end); returns the end of the encoding or NULL when malformed. */
+/* Byte-aligned forms: an encoding from byte 0 rounded up to whole bytes. encode returns its
+ * bytes (out needs IX_PFOR_MAX); decode the end of the encoding or NULL when malformed; size
+ * its bytes without decoding, 0 when malformed. */
+CF_HIDDEN size_t ix_pfor_encode(uint8_t *out, const uint32_t *v, size_t n);
 CF_HIDDEN const uint8_t *ix_pfor_decode(const uint8_t *in, const uint8_t *end, uint32_t *v,
                                         size_t n);
-/* Bytes of an encoding of n values at in, without decoding it; 0 when malformed. */
 CF_HIDDEN size_t ix_pfor_size(const uint8_t *in, const uint8_t *end, size_t n);
 
 /* ---- segment.c: the segment and its reader state ------------------------------------------- */
@@ -312,10 +332,16 @@ typedef struct ix_skip_entry {
     uint64_t end_off, pos_off;
 } ix_skip_entry;
 
+/* A bit stream written to a file: whole bytes go to o, the last partial byte waits in pend. */
+typedef struct ix_bitout {
+    ix_out *o;
+    uint8_t pend, n; /* n bits (0..7) of pend are written */
+} ix_bitout;
+
 /* Encodes one term at a time: begin, then per document doc() followed by freq pos() calls
- * (within-document position deltas), then end(). */
+ * (within-document position deltas), then end(). Offsets into .doc and .pos are in bits. */
 typedef struct ix_postw {
-    ix_out *doc, *pos;
+    ix_bitout doc, pos;
     bool has_pos;
     uint64_t doc_start, pos_start, blk_pos_start;
     uint32_t n, k, pk, prev_last;
@@ -325,12 +351,14 @@ typedef struct ix_postw {
     ix_skip_entry *skip;
     size_t nskip, skipcap;
     cf_buf info; /* after end(): the postings part of the term's dictionary entry */
-    uint8_t scratch[IX_PFOR_MAX];
+    uint8_t scratch[IX_PFOR_MAX + 8];
 } ix_postw;
 
 CF_HIDDEN void ix_postw_init(ix_postw *w, ix_out *doc, ix_out *pos);
 CF_HIDDEN void ix_postw_free(ix_postw *w);
 CF_HIDDEN void ix_postw_begin(ix_postw *w, bool positions);
+/* After the last term: write the last partial bytes of .doc and .pos. */
+CF_HIDDEN int ix_postw_finish(ix_postw *w, cf_err *err);
 /* The slow paths of doc() and pos(): write the full block of documents / chunk of positions. */
 CF_HIDDEN int ix_postw_flush_block(ix_postw *w, cf_err *err);
 CF_HIDDEN int ix_postw_flush_pos(ix_postw *w, cf_err *err);

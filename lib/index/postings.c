@@ -53,8 +53,8 @@ static uint32_t blocks_of(uint32_t df)
 void ix_postw_init(ix_postw *w, ix_out *doc, ix_out *pos)
 {
     memset(w, 0, sizeof *w);
-    w->doc = doc;
-    w->pos = pos;
+    w->doc.o = doc;
+    w->pos.o = pos;
     cf_buf_init(&w->info);
 }
 
@@ -66,11 +66,16 @@ void ix_postw_free(ix_postw *w)
     cf_buf_free(&w->info);
 }
 
+static uint64_t bo_pos(const ix_bitout *b)
+{
+    return b->o->pos * 8 + b->n;
+}
+
 void ix_postw_begin(ix_postw *w, bool positions)
 {
     w->has_pos = positions;
-    w->doc_start = w->doc->pos;
-    w->pos_start = w->blk_pos_start = w->pos->pos;
+    w->doc_start = bo_pos(&w->doc);
+    w->pos_start = w->blk_pos_start = bo_pos(&w->pos);
     w->n = 0;
     w->total = 0;
     w->k = 0;
@@ -84,30 +89,62 @@ void ix_postw_begin(ix_postw *w, bool positions)
     w->info.len = 0;
 }
 
-static int put_packed(ix_postw *w, ix_out *o, const uint32_t *v, size_t n, cf_err *err)
+/* Start writing at the stream's bit position in w->scratch; *bit is that position. */
+static void bo_start(ix_postw *w, const ix_bitout *b, uint64_t *bit)
 {
-    return ix_out_write(o, w->scratch, ix_pfor_encode(w->scratch, v, n), err);
+    w->scratch[0] = b->pend;
+    *bit = b->n;
 }
 
-/* Encode n values; the head goes to the entry (w->info), the body to o. */
-static int put_split(ix_postw *w, ix_out *o, const uint32_t *v, size_t n, cf_err *err)
+/* Write the whole bytes of w->scratch up to bit; keep the partial one. */
+static int bo_end(ix_postw *w, ix_bitout *b, uint64_t bit, cf_err *err)
 {
-    size_t size = ix_pfor_encode(w->scratch, v, n);
-    const uint8_t *p = w->scratch;
+    size_t full = (size_t)(bit >> 3);
+    int rc = full ? ix_out_write(b->o, w->scratch, full, err) : 0;
+    b->n = (uint8_t)(bit & 7);
+    b->pend = b->n ? w->scratch[full] : 0;
+    return rc;
+}
+
+/* Append a PFOR encoding of n values; with head not NULL, its head goes there instead. */
+static int put_pfor(ix_postw *w, ix_bitout *b, const uint32_t *v, size_t n, uint32_t *head,
+                    cf_err *err)
+{
+    uint64_t bit;
+    bo_start(w, b, &bit);
+    ix_pfor_put(w->scratch, &bit, v, n, head);
+    return bo_end(w, b, bit, err);
+}
+
+/* Encode n values; the head goes to the entry (w->info), the body to b. */
+static int put_split(ix_postw *w, ix_bitout *b, const uint32_t *v, size_t n, cf_err *err)
+{
     uint32_t head;
-    ix_pfor_head_read(&p, w->scratch + size, &head);
-    size_t hl = (size_t)(p - w->scratch);
-    if (cf_buf_append(&w->info, w->scratch, hl))
-        return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
-    return ix_out_write(o, p, size - hl, err);
+    int rc = put_pfor(w, b, v, n, &head, err);
+    uint8_t h[3];
+    if (!rc && cf_buf_append(&w->info, h, ix_pfor_head_put(h, head)))
+        rc = cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    return rc;
 }
 
 int ix_postw_flush_pos(ix_postw *w, cf_err *err)
 {
     if (w->pk == 0)
         return 0;
-    int rc = put_packed(w, w->pos, w->pv, w->pk, err);
+    int rc = put_pfor(w, &w->pos, w->pv, w->pk, NULL, err);
     w->pk = 0;
+    return rc;
+}
+
+int ix_postw_finish(ix_postw *w, cf_err *err)
+{
+    int rc = 0;
+    ix_bitout *s[2] = {&w->doc, &w->pos};
+    for (int i = 0; i < 2 && !rc; i++) {
+        if (s[i]->n)
+            rc = ix_out_write(s[i]->o, &s[i]->pend, 1, err);
+        s[i]->n = s[i]->pend = 0;
+    }
     return rc;
 }
 
@@ -130,13 +167,16 @@ int ix_postw_flush_block(ix_postw *w, cf_err *err)
         w->list_minl = w->blk_minl;
     uint32_t deltas[IX_BLOCK], fm1[IX_BLOCK];
     block_deltas(w, w->prev_last, deltas, fm1);
-    size_t size = ix_pfor_encode(w->scratch, deltas, w->k);
     bool ones = w->blk_maxf == 1;
+    uint64_t bit, at;
+    bo_start(w, &w->doc, &bit);
+    at = bit + 7; /* the top bit of the head's first byte */
+    ix_pfor_put(w->scratch, &bit, deltas, w->k, NULL);
     if (ones)
-        w->scratch[0] |= DOC_ALL_ONES;
-    int rc = ix_out_write(w->doc, w->scratch, size, err);
-    if (!rc && !ones)
-        rc = put_packed(w, w->doc, fm1, w->k, err);
+        w->scratch[at >> 3] |= (uint8_t)(1u << (at & 7));
+    else
+        ix_pfor_put(w->scratch, &bit, fm1, w->k, NULL);
+    int rc = bo_end(w, &w->doc, bit, err);
     if (!rc && w->has_pos)
         rc = ix_postw_flush_pos(w, err);
     if (rc)
@@ -151,12 +191,12 @@ int ix_postw_flush_block(ix_postw *w, cf_err *err)
     }
     ix_skip_entry *e = &w->skip[w->nskip++];
     e->last_doc = w->docs[w->k - 1];
-    e->end_off = w->doc->pos - w->doc_start;
+    e->end_off = bo_pos(&w->doc) - w->doc_start;
     e->pos_off = w->blk_pos_start - w->pos_start;
     e->max_freq = w->blk_maxf;
     e->min_len = w->blk_minl;
     w->prev_last = e->last_doc;
-    w->blk_pos_start = w->pos->pos;
+    w->blk_pos_start = bo_pos(&w->pos);
     w->k = 0;
     w->blk_maxf = 0;
     w->blk_minl = UINT32_MAX;
@@ -181,45 +221,43 @@ static int write_skip(ix_postw *w, cf_err *err)
         for (int c = 0; c < SK_NCOLS; c++)
             mx[c] = v[c] > mx[c] ? v[c] : mx[c];
     }
-    unsigned wd[SK_NCOLS], esb = 0;
+    unsigned wd[SK_NCOLS];
     uint32_t packed = 0;
     for (int c = 0; c < SK_NCOLS; c++) {
         wd[c] = bit_len64(mx[c]);
         if (wd[c] > SK_MAXW)
             return cf_fail(err, CJKFTS_ETOOBIG, "posting list too large");
-        esb += wd[c];
         packed |= (uint32_t)wd[c] << (6 * c);
     }
     uint8_t pw[4];
     cf_put_u32le(pw, packed);
-    if (cf_buf_put_varint(&w->info, w->doc->pos - w->doc_start) ||
+    if (cf_buf_put_varint(&w->info, bo_pos(&w->doc) - w->doc_start) ||
         cf_buf_put_varint(&w->info, w->list_maxf) ||
         cf_buf_put_varint(&w->info, w->list_minl) || cf_buf_append(&w->info, pw, 4))
         return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
-    /* entries in groups of 8 (a whole number of bytes), through one 64-bit accumulator */
-    uint8_t buf[SK_NCOLS * SK_MAXW + 8];
     int rc = 0;
-    for (size_t i0 = 0; i0 < w->nskip && !rc; i0 += 8) {
-        size_t n = w->nskip - i0 < 8 ? w->nskip - i0 : 8, o = 0;
-        uint64_t acc = 0;
-        unsigned have = 0;
-        for (size_t i = i0; i < i0 + n; i++) {
+    for (size_t i0 = 0; i0 < w->nskip && !rc; i0 += 16) { /* 16 entries fit the scratch */
+        uint64_t bit;
+        bo_start(w, &w->doc, &bit);
+        for (size_t i = i0; i < w->nskip && i < i0 + 16; i++) {
             skip_values(&w->skip[i], v);
             for (int c = 0; c < SK_NCOLS; c++) {
-                if (wd[c] == 0)
-                    continue;
-                acc |= v[c] << have;
-                have += wd[c];
-                for (; have >= 8; have -= 8) { /* have <= 7 + 56 before */
-                    buf[o++] = (uint8_t)acc;
-                    acc >>= 8;
-                }
+                uint32_t lo = (uint32_t)v[c], hi = (uint32_t)(v[c] >> 32);
+                ix_pack_at(w->scratch, &bit, &lo, 1, wd[c] < 32 ? wd[c] : 32);
+                if (wd[c] > 32)
+                    ix_pack_at(w->scratch, &bit, &hi, 1, wd[c] - 32);
             }
         }
-        if (have)
-            buf[o++] = (uint8_t)acc;
-        rc = ix_out_write(w->doc, buf, o, err);
+        rc = bo_end(w, &w->doc, bit, err);
     }
+    return rc;
+}
+
+static int put_pos_size(ix_postw *w, cf_err *err)
+{
+    int rc = ix_postw_flush_pos(w, err);
+    if (!rc && cf_buf_put_varint(&w->info, bo_pos(&w->pos) - w->pos_start))
+        rc = cf_fail(err, CJKFTS_ENOMEM, "out of memory");
     return rc;
 }
 
@@ -229,37 +267,29 @@ static int end_single_doc(ix_postw *w, cf_err *err)
         return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
     if (!w->has_pos)
         return 0;
-    if (w->total <= IX_BLOCK) { /* all positions are still in w->pv */
-        for (uint32_t j = 0; j < w->pk; j++)
-            if (cf_buf_put_varint(&w->info, w->pv[j]))
-                return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
-        w->pk = 0;
-        return 0;
-    }
-    int rc = ix_postw_flush_pos(w, err);
-    if (!rc && cf_buf_put_varint(&w->info, w->pos->pos - w->pos_start))
-        rc = cf_fail(err, CJKFTS_ENOMEM, "out of memory");
-    return rc;
+    if (w->total > IX_BLOCK)
+        return put_pos_size(w, err);
+    for (uint32_t j = 0; j < w->pk; j++) /* all positions are still in w->pv */
+        if (cf_buf_put_varint(&w->info, w->pv[j]))
+            return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    w->pk = 0;
+    return 0;
 }
 
 static int end_one_block(ix_postw *w, cf_err *err)
 {
     uint32_t deltas[IX_BLOCK], fm1[IX_BLOCK];
     block_deltas(w, UINT32_MAX, deltas, fm1);
-    int rc = put_split(w, w->doc, deltas, w->k, err);
+    int rc = put_split(w, &w->doc, deltas, w->k, err);
     if (!rc && w->total != w->n)
-        rc = put_split(w, w->doc, fm1, w->k, err);
+        rc = put_split(w, &w->doc, fm1, w->k, err);
     w->k = 0;
     if (rc || !w->has_pos)
         return rc;
-    if (w->total <= IX_BLOCK) {
-        rc = put_split(w, w->pos, w->pv, w->pk, err);
-        w->pk = 0;
-        return rc;
-    }
-    rc = ix_postw_flush_pos(w, err);
-    if (!rc && cf_buf_put_varint(&w->info, w->pos->pos - w->pos_start))
-        rc = cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    if (w->total > IX_BLOCK)
+        return put_pos_size(w, err);
+    rc = put_split(w, &w->pos, w->pv, w->pk, err);
+    w->pk = 0;
     return rc;
 }
 
@@ -282,7 +312,7 @@ int ix_postw_end(ix_postw *w, ix_term_info *ti, cf_err *err)
     int rc = ix_postw_flush_block(w, err);
     if (!rc)
         rc = write_skip(w, err);
-    if (!rc && w->has_pos && cf_buf_put_varint(&w->info, w->pos->pos - w->pos_start))
+    if (!rc && w->has_pos && cf_buf_put_varint(&w->info, bo_pos(&w->pos) - w->pos_start))
         rc = cf_fail(err, CJKFTS_ENOMEM, "out of memory");
     return rc;
 }
@@ -310,8 +340,8 @@ static bool read_block_positions(ix_rd *r, const ix_term_info *ti, uint64_t *o3,
     uint32_t head;
     if (!read_head(r, &head))
         return false;
-    size_t s = ix_pfor_body_size(head, (size_t)ti->total_freq);
-    if (s == SIZE_MAX)
+    uint64_t s = ix_pfor_body_bits(head, (size_t)ti->total_freq);
+    if (s == UINT64_MAX)
         return false;
     *pos_size = s;
     *o3 |= (uint64_t)POS_HEAD << 8 | (uint64_t)head << 40;
@@ -345,8 +375,8 @@ bool ix_term_info_read(ix_rd *r, const uint8_t *base, int field, uint64_t doc_of
         uint32_t dh, fh = 0;
         if (!read_head(r, &dh) || (tf != df && !read_head(r, &fh)))
             return false;
-        size_t a = ix_pfor_body_size(dh, df), b = tf != df ? ix_pfor_body_size(fh, df) : 0;
-        if (a == SIZE_MAX || b == SIZE_MAX)
+        uint64_t a = ix_pfor_body_bits(dh, df), b = tf != df ? ix_pfor_body_bits(fh, df) : 0;
+        if (a == UINT64_MAX || b == UINT64_MAX)
             return false;
         *doc_size = a + b;
         ti->opaque[2] = dh | (uint64_t)fh << 24;
@@ -367,7 +397,7 @@ bool ix_term_info_read(ix_rd *r, const uint8_t *base, int field, uint64_t doc_of
         }
         if (widths >> 30)
             return false;
-        *doc_size = bs + ((uint64_t)blocks_of(df) * esb + 7) / 8;
+        *doc_size = bs + (uint64_t)blocks_of(df) * esb;
         ti->opaque[2] = bs;
         ti->opaque[4] = mf | ml << 32;
         o3 |= (uint64_t)widths << 10;
@@ -389,13 +419,13 @@ struct ix_postings {
     uint8_t pos_mode;
     uint32_t df;
     uint64_t tf;
-    const uint8_t *dmap; /* the .doc mapping; valid bytes [IX_HEADER_SIZE, dlim) */
+    const uint8_t *dmap; /* the .doc mapping; data bytes [IX_HEADER_SIZE, dlim) */
     size_t dlim;
-    uint64_t doc_off;
-    uint32_t nb; /* blocks */
+    uint64_t doc_off; /* offsets into .doc and .pos are in bits */
+    uint32_t nb;      /* blocks */
     uint32_t doc_head, freq_head; /* one block: the heads from the dictionary */
-    uint64_t blocks_size;         /* more: the bytes of the blocks */
-    const uint8_t *skip;
+    uint64_t blocks_size;         /* more: the bits of the blocks */
+    uint64_t skip;                /* where the skip table starts */
     uint8_t w[SK_NCOLS], at[SK_NCOLS];
     unsigned esb; /* bits of a skip entry */
     uint32_t list_maxf, list_minl;
@@ -406,9 +436,9 @@ struct ix_postings {
     const uint8_t *pmap;
     size_t plim;
     uint64_t pos_off;
-    uint32_t pos_head;    /* POS_HEAD: the head of the one chunk */
-    uint64_t blk_total;   /* positions in the loaded block */
-    const uint8_t *chunk; /* start of chunk number chunk_idx */
+    uint32_t pos_head;  /* POS_HEAD: the head of the one chunk */
+    uint64_t blk_total; /* positions in the loaded block */
+    uint64_t chunk;     /* start of chunk number chunk_idx */
     uint32_t chunk_idx;
     bool chunk_decoded;
     uint32_t cvals[IX_BLOCK];
@@ -424,68 +454,62 @@ struct ix_postings {
 static uint32_t corrupt(ix_postings *p, const char *what)
 {
     if (!p->rc)
-        p->rc = cf_fail(&p->err, CJKFTS_ECORRUPT, "%s: posting list at offset %llu: %s",
+        p->rc = cf_fail(&p->err, CJKFTS_ECORRUPT, "%s: posting list at bit %llu: %s",
                         ix_seg_path(p->g, IX_F_DOC), (unsigned long long)p->doc_off, what);
     p->cur = IX_NO_MORE_DOCS;
     p->started = true;
     return IX_NO_MORE_DOCS;
 }
 
-/* Column col of skip entry b: one unaligned load (the table lies before the 8-byte footer). */
+/* Column col of skip entry b: one unaligned load (the table lies before the 8-byte footer, so
+ * a load from any of its bytes stays in the file). */
 static uint64_t skip_get(const ix_postings *p, uint32_t b, int col)
 {
-    uint64_t bit = (uint64_t)b * p->esb + p->at[col];
+    if (p->w[col] == 0)
+        return 0;
+    uint64_t bit = p->skip + (uint64_t)b * p->esb + p->at[col];
     uint64_t v;
-    memcpy(&v, p->skip + (bit >> 3), 8);
+    memcpy(&v, p->dmap + (bit >> 3), 8);
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
     v = __builtin_bswap64(v);
 #endif
     return (v >> (bit & 7)) & (((uint64_t)1 << p->w[col]) - 1);
 }
 
-/* Decode n values at *cur (one PFOR encoding) into v. */
-static bool read_packed(const uint8_t **cur, const uint8_t *lim, uint32_t *v, uint32_t n)
-{
-    const uint8_t *e = ix_pfor_decode(*cur, lim, v, n);
-    if (!e)
-        return false;
-    *cur = e;
-    return true;
-}
-
 /* The doc deltas and frequencies of block b into docs[] / freqs[] (raw). */
 static bool read_block(ix_postings *p, uint32_t b, uint32_t k)
 {
+    uint64_t bit;
     if (p->nb == 1) {
-        const uint8_t *c = p->dmap + p->doc_off, *lim = p->dmap + p->dlim;
-        c = ix_pfor_decode_body(p->doc_head, c, lim, p->docs, k);
-        if (!c)
+        bit = p->doc_off;
+        if (!ix_pfor_get_body(p->doc_head, p->dmap, p->dlim, &bit, p->docs, k))
             return false;
         if (p->tf == p->df) {
             for (uint32_t j = 0; j < k; j++)
                 p->freqs[j] = 0;
             return true;
         }
-        return ix_pfor_decode_body(p->freq_head, c, lim, p->freqs, k) != NULL;
+        return ix_pfor_get_body(p->freq_head, p->dmap, p->dlim, &bit, p->freqs, k);
     }
     uint64_t start = p->doc_off + (b == 0 ? 0 : skip_get(p, b - 1, SK_END));
     uint64_t end = p->doc_off + skip_get(p, b, SK_END);
     if (start > end || end > p->doc_off + p->blocks_size)
         return false;
-    const uint8_t *c = p->dmap + start, *lim = p->dmap + end;
+    /* decoding may run past end on damaged data, but not past the data: end is checked after */
     uint32_t head;
-    if (!ix_pfor_head_read(&c, lim, &head))
+    bit = start;
+    if (!ix_pfor_get_head(p->dmap, p->dlim, &bit, &head))
         return false;
     bool ones = (head & DOC_ALL_ONES) != 0;
-    c = ix_pfor_decode_body(head & ~(uint32_t)DOC_ALL_ONES, c, lim, p->docs, k);
-    if (!c)
+    if (!ix_pfor_get_body(head & ~(uint32_t)DOC_ALL_ONES, p->dmap, p->dlim, &bit, p->docs, k))
         return false;
     if (ones) {
         for (uint32_t j = 0; j < k; j++)
             p->freqs[j] = 0;
-        return c == lim;
+    } else if (!ix_pfor_get(p->dmap, p->dlim, &bit, p->freqs, k)) {
+        return false;
     }
-    return read_packed(&c, lim, p->freqs, k) && c == lim;
+    return bit == end;
 }
 
 static bool load_block(ix_postings *p, uint32_t b)
@@ -522,11 +546,11 @@ static bool load_block(ix_postings *p, uint32_t b)
         p->chunk_idx = 0;
         p->chunk_decoded = false;
         uint64_t po = p->pos_off + (p->nb > 1 ? skip_get(p, b, SK_POS) : 0);
-        if (po < p->pos_off || po > p->plim) {
+        if (po < p->pos_off || po > (uint64_t)p->plim * 8) {
             corrupt(p, "positions offset out of range");
             return false;
         }
-        p->chunk = p->pmap + po;
+        p->chunk = po;
     }
     return true;
 }
@@ -542,11 +566,11 @@ static int open_skip(ix_postings *p, const ix_term_info *ti)
     }
     p->esb = size;
     p->blocks_size = ti->opaque[2];
-    uint64_t table = ((uint64_t)p->nb * size + 7) / 8;
-    if (size > SK_NCOLS * SK_MAXW || p->blocks_size == 0 ||
-        p->blocks_size > p->dlim - p->doc_off || table > p->dlim - p->doc_off - p->blocks_size)
+    uint64_t table = (uint64_t)p->nb * size, room = (uint64_t)p->dlim * 8 - p->doc_off;
+    if (size > SK_NCOLS * SK_MAXW || p->blocks_size == 0 || p->blocks_size > room ||
+        table > room - p->blocks_size)
         return corrupt(p, "skip table out of range"), p->rc;
-    p->skip = p->dmap + p->doc_off + p->blocks_size;
+    p->skip = p->doc_off + p->blocks_size;
     if (skip_get(p, p->nb - 1, SK_END) != p->blocks_size)
         return corrupt(p, "skip table does not end the blocks"), p->rc;
     p->list_maxf = (uint32_t)ti->opaque[4];
@@ -600,7 +624,7 @@ static int open_single_doc(ix_postings *p, const ix_term_info *ti)
     if (p->has_pos && p->pos_mode == POS_INLINE)
         return p->want_pos ? open_inline_positions(p) : 0;
     if (p->has_pos)
-        p->chunk = p->pmap + p->pos_off;
+        p->chunk = p->pos_off;
     return 0;
 }
 
@@ -612,11 +636,12 @@ static int open_checks(ix_postings *p, const ix_term_info *ti)
     if (p->has_pos && (p->pos_mode > POS_INLINE || (inl && (p->df != 1 || p->tf > IX_BLOCK)) ||
                        (p->pos_mode == POS_HEAD && (p->nb != 1 || p->tf > IX_BLOCK))))
         return corrupt(p, "bad positions mode"), p->rc;
-    if (p->has_pos && !inl && (p->pos_off < IX_HEADER_SIZE || p->pos_off > p->plim))
+    if (p->has_pos && !inl &&
+        (p->pos_off < IX_HEADER_SIZE * 8 || p->pos_off > (uint64_t)p->plim * 8))
         return corrupt(p, "positions offset out of range"), p->rc;
     if (p->df == 1)
         return open_single_doc(p, ti);
-    if (p->doc_off < IX_HEADER_SIZE || p->doc_off > p->dlim) /* a body may be empty */
+    if (p->doc_off < IX_HEADER_SIZE * 8 || p->doc_off > (uint64_t)p->dlim * 8)
         return corrupt(p, "offset out of range"), p->rc;
     if (p->nb > 1)
         return open_skip(p, ti);
@@ -792,15 +817,17 @@ static uint32_t chunk_count(const ix_postings *p, uint32_t idx)
 /* Move to chunk idx (forward only), without decoding the chunks passed over. */
 static bool seek_chunk(ix_postings *p, uint32_t idx)
 {
-    if (p->pos_mode != POS_CHUNKS) /* one chunk, decoded at open or below */
-        return idx == 0 &&
-               (p->chunk_decoded ||
-                (p->chunk_decoded = ix_pfor_decode_body(p->pos_head, p->chunk,
-                                                        p->pmap + p->plim, p->cvals,
-                                                        chunk_count(p, 0)) != NULL));
-    const uint8_t *lim = p->pmap + p->plim;
+    if (p->pos_mode != POS_CHUNKS) { /* one chunk, decoded at open or here */
+        uint64_t bit = p->chunk;
+        if (idx != 0)
+            return false;
+        if (!p->chunk_decoded)
+            p->chunk_decoded = ix_pfor_get_body(p->pos_head, p->pmap, p->plim, &bit, p->cvals,
+                                                chunk_count(p, 0));
+        return p->chunk_decoded;
+    }
     while (p->chunk_idx < idx) {
-        size_t sz = ix_pfor_size(p->chunk, lim, chunk_count(p, p->chunk_idx));
+        uint64_t sz = ix_pfor_bits_at(p->pmap, p->plim, p->chunk, chunk_count(p, p->chunk_idx));
         if (sz == 0)
             return false;
         p->chunk += sz;
@@ -808,8 +835,8 @@ static bool seek_chunk(ix_postings *p, uint32_t idx)
         p->chunk_decoded = false;
     }
     if (!p->chunk_decoded) {
-        const uint8_t *c = p->chunk;
-        if (!read_packed(&c, lim, p->cvals, chunk_count(p, idx)))
+        uint64_t bit = p->chunk;
+        if (!ix_pfor_get(p->pmap, p->plim, &bit, p->cvals, chunk_count(p, idx)))
             return false;
         p->chunk_decoded = true;
     }

@@ -168,6 +168,8 @@ int ix_segw_finish(ix_segw *w, cf_err *err)
     }
     int rc = ix_dictw_finish(&w->dict, err);
     if (!rc)
+        rc = ix_postw_finish(&w->post, err);
+    if (!rc)
         rc = ix_storew_finish(&w->store, err);
     ix_file_sum sums[IX_NFILES];
     for (int f = 0; f < IX_NFILES && !rc; f++)
