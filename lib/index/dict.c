@@ -330,7 +330,7 @@ static bool read_entry(const ix_segment *g, ix_rd *r, entry_state *s, uint64_t *
     ti->doc_freq = (uint32_t)df;
     ti->total_freq = df + extra;
     uint64_t ds, ps;
-    if (!ix_term_info_read(r, g->map[IX_F_TID].data, s->field, s->doc, s->pos, ti, &ds, &ps) ||
+    if (!ix_term_info_read(r, g, s->field, s->doc, s->pos, ti, &ds, &ps) ||
         ds > data_bits(g, IX_F_DOC) - s->doc || ps > data_bits(g, IX_F_POS) - s->pos)
         return false;
     s->doc += ds;

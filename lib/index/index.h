@@ -344,7 +344,7 @@ typedef struct ix_postw {
     ix_bitout doc, pos;
     bool has_pos;
     uint64_t doc_start, pos_start, blk_pos_start;
-    uint32_t n, k, pk, prev_last;
+    uint32_t n, k, pk, prev_last, doc_count;
     uint64_t total;
     uint32_t blk_maxf, blk_minl, list_maxf, list_minl;
     uint32_t docs[IX_BLOCK], freqs[IX_BLOCK], pv[IX_BLOCK];
@@ -356,7 +356,8 @@ typedef struct ix_postw {
 
 CF_HIDDEN void ix_postw_init(ix_postw *w, ix_out *doc, ix_out *pos);
 CF_HIDDEN void ix_postw_free(ix_postw *w);
-CF_HIDDEN void ix_postw_begin(ix_postw *w, bool positions);
+/* doc_count: the segment's documents (all added before the first term). */
+CF_HIDDEN void ix_postw_begin(ix_postw *w, bool positions, uint32_t doc_count);
 /* After the last term: write the last partial bytes of .doc and .pos. */
 CF_HIDDEN int ix_postw_finish(ix_postw *w, cf_err *err);
 /* The slow paths of doc() and pos(): write the full block of documents / chunk of positions. */
@@ -398,11 +399,10 @@ static inline int ix_postw_pos(ix_postw *w, uint32_t delta, cf_err *err)
  * opaque[1]), w->info the postings part of its dictionary entry; doc_freq 0 when no document
  * was added (nothing was written). */
 CF_HIDDEN int ix_postw_end(ix_postw *w, ix_term_info *ti, cf_err *err);
-/* Read the postings part of a dictionary entry (after the counts in ti) for a term of field
- * whose bytes start at doc_off / pos_off; fills ti->opaque; *doc_size / *pos_size get its bytes
- * in .doc / .pos. base is the .tid mapping (positions kept in the entry are located from it).
- * false when malformed. */
-CF_HIDDEN bool ix_term_info_read(ix_rd *r, const uint8_t *base, int field, uint64_t doc_off,
+/* Read the postings part of a dictionary entry of segment g (after the counts in ti) for a term
+ * of field whose lists start at bits doc_off / pos_off; fills ti->opaque; *doc_size / *pos_size
+ * get its bits in .doc / .pos. false when malformed. */
+CF_HIDDEN bool ix_term_info_read(ix_rd *r, const ix_segment *g, int field, uint64_t doc_off,
                                  uint64_t pos_off, ix_term_info *ti, uint64_t *doc_size,
                                  uint64_t *pos_size);
 

@@ -46,6 +46,39 @@ static uint32_t blocks_of(uint32_t df)
     return (uint32_t)((df + (uint64_t)IX_BLOCK - 1) / IX_BLOCK);
 }
 
+/* Bytes of a document id in a segment of doc_count documents. */
+static unsigned doc_width(uint32_t doc_count)
+{
+    return ix_width_of(doc_count ? doc_count - 1 : 0);
+}
+
+/* The width a one-block list of df documents most likely has for its doc deltas. */
+static int expected_width(uint32_t df, uint32_t doc_count)
+{
+    return (int)bit_len64(doc_count ? (doc_count - 1) / df : 0);
+}
+
+/* One byte for the heads of a one-block list's doc deltas and its one chunk of positions when
+ * neither has exceptions, the doc width is within 4 below to 3 above the expected one and the
+ * positions width is at most 15: 0x80 | (doc width - expected + 4) | positions width << 3.
+ * -1 when they do not fit. */
+static int shape_pack(uint32_t dh, uint32_t ph, uint32_t df, uint32_t doc_count)
+{
+    int d = (int)dh - expected_width(df, doc_count) + 4;
+    if (dh > 32 || ph > 15 || d < 0 || d > 7)
+        return -1;
+    return 0x80 | d | (int)ph << 3;
+}
+
+static bool shape_unpack(uint8_t b, uint32_t df, uint32_t doc_count, uint32_t *dh,
+                         uint32_t *ph)
+{
+    int d = expected_width(df, doc_count) - 4 + (b & 7);
+    *dh = (uint32_t)d;
+    *ph = (b >> 3) & 15;
+    return d >= 0 && d <= 32;
+}
+
 /* ============================================================================================
  * Encoder
  * ============================================================================================ */
@@ -71,9 +104,10 @@ static uint64_t bo_pos(const ix_bitout *b)
     return b->o->pos * 8 + b->n;
 }
 
-void ix_postw_begin(ix_postw *w, bool positions)
+void ix_postw_begin(ix_postw *w, bool positions, uint32_t doc_count)
 {
     w->has_pos = positions;
+    w->doc_count = doc_count;
     w->doc_start = bo_pos(&w->doc);
     w->pos_start = w->blk_pos_start = bo_pos(&w->pos);
     w->n = 0;
@@ -114,17 +148,6 @@ static int put_pfor(ix_postw *w, ix_bitout *b, const uint32_t *v, size_t n, uint
     bo_start(w, b, &bit);
     ix_pfor_put(w->scratch, &bit, v, n, head);
     return bo_end(w, b, bit, err);
-}
-
-/* Encode n values; the head goes to the entry (w->info), the body to b. */
-static int put_split(ix_postw *w, ix_bitout *b, const uint32_t *v, size_t n, cf_err *err)
-{
-    uint32_t head;
-    int rc = put_pfor(w, b, v, n, &head, err);
-    uint8_t h[3];
-    if (!rc && cf_buf_append(&w->info, h, ix_pfor_head_put(h, head)))
-        rc = cf_fail(err, CJKFTS_ENOMEM, "out of memory");
-    return rc;
 }
 
 int ix_postw_flush_pos(ix_postw *w, cf_err *err)
@@ -263,7 +286,10 @@ static int put_pos_size(ix_postw *w, cf_err *err)
 
 static int end_single_doc(ix_postw *w, cf_err *err)
 {
-    if (cf_buf_put_varint(&w->info, w->docs[0]))
+    uint8_t d[8];
+    unsigned dw = doc_width(w->doc_count);
+    ix_put_uw(d, w->docs[0], dw);
+    if (cf_buf_append(&w->info, d, dw))
         return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
     if (!w->has_pos)
         return 0;
@@ -276,20 +302,40 @@ static int end_single_doc(ix_postw *w, cf_err *err)
     return 0;
 }
 
+/* The entry's heads of a one-block list: packed into one byte when they allow it. */
+static int put_heads(ix_postw *w, uint32_t dh, uint32_t fh, uint32_t ph, cf_err *err)
+{
+    bool pos_head = w->has_pos && w->total <= IX_BLOCK;
+    int packed = pos_head ? shape_pack(dh, ph, w->n, w->doc_count) : -1;
+    uint8_t b[9];
+    size_t n = 0;
+    if (packed >= 0)
+        b[n++] = (uint8_t)packed;
+    else
+        n += ix_pfor_head_put(b, dh);
+    if (w->total != w->n)
+        n += ix_pfor_head_put(b + n, fh);
+    if (packed < 0 && pos_head)
+        n += ix_pfor_head_put(b + n, ph);
+    return cf_buf_append(&w->info, b, n) ? cf_fail(err, CJKFTS_ENOMEM, "out of memory") : 0;
+}
+
 static int end_one_block(ix_postw *w, cf_err *err)
 {
-    uint32_t deltas[IX_BLOCK], fm1[IX_BLOCK];
+    uint32_t deltas[IX_BLOCK], fm1[IX_BLOCK], dh, fh = 0, ph = 0;
     block_deltas(w, UINT32_MAX, deltas, fm1);
-    int rc = put_split(w, &w->doc, deltas, w->k, err);
+    int rc = put_pfor(w, &w->doc, deltas, w->k, &dh, err);
     if (!rc && w->total != w->n)
-        rc = put_split(w, &w->doc, fm1, w->k, err);
+        rc = put_pfor(w, &w->doc, fm1, w->k, &fh, err);
     w->k = 0;
-    if (rc || !w->has_pos)
-        return rc;
-    if (w->total > IX_BLOCK)
-        return put_pos_size(w, err);
-    rc = put_split(w, &w->pos, w->pv, w->pk, err);
-    w->pk = 0;
+    if (!rc && w->has_pos && w->total <= IX_BLOCK) {
+        rc = put_pfor(w, &w->pos, w->pv, w->pk, &ph, err);
+        w->pk = 0;
+    }
+    if (!rc)
+        rc = put_heads(w, dh, fh, ph, err);
+    if (!rc && w->has_pos && w->total > IX_BLOCK)
+        rc = put_pos_size(w, err);
     return rc;
 }
 
@@ -329,16 +375,17 @@ static bool read_head(ix_rd *r, uint32_t *head)
     return false;
 }
 
-/* Positions of a term whose list is one block: one chunk with its head here, or their size. */
-static bool read_block_positions(ix_rd *r, const ix_term_info *ti, uint64_t *o3,
-                                 uint64_t *pos_size)
+/* Positions of a term whose list is one block: one chunk with its head here (or given by the
+ * packed heads), or their size. */
+static bool read_block_positions(ix_rd *r, const ix_term_info *ti, int packed_head,
+                                 uint64_t *o3, uint64_t *pos_size)
 {
     if (ti->total_freq > IX_BLOCK) {
         *pos_size = ix_rd_varint(r);
-        return !r->bad;
+        return !r->bad && packed_head < 0;
     }
-    uint32_t head;
-    if (!read_head(r, &head))
+    uint32_t head = (uint32_t)packed_head;
+    if (packed_head < 0 && !read_head(r, &head))
         return false;
     uint64_t s = ix_pfor_body_bits(head, (size_t)ti->total_freq);
     if (s == UINT64_MAX)
@@ -348,7 +395,27 @@ static bool read_block_positions(ix_rd *r, const ix_term_info *ti, uint64_t *o3,
     return true;
 }
 
-bool ix_term_info_read(ix_rd *r, const uint8_t *base, int field, uint64_t doc_off,
+/* The heads of a one-block list: doc deltas, frequencies (tf != df), and the packed positions
+ * head (-1: not packed). */
+static bool read_block_heads(ix_rd *r, const ix_term_info *ti, uint32_t doc_count,
+                             uint32_t *dh, uint32_t *fh, int *ph)
+{
+    *fh = 0;
+    *ph = -1;
+    if (r->bad || r->p >= r->end)
+        return false;
+    if (r->p[0] & 0x80) {
+        uint32_t p;
+        if (!shape_unpack(*r->p++, ti->doc_freq, doc_count, dh, &p))
+            return false;
+        *ph = (int)p;
+    } else if (!read_head(r, dh)) {
+        return false;
+    }
+    return ti->total_freq == ti->doc_freq || read_head(r, fh);
+}
+
+bool ix_term_info_read(ix_rd *r, const ix_segment *g, int field, uint64_t doc_off,
                        uint64_t pos_off, ix_term_info *ti, uint64_t *doc_size,
                        uint64_t *pos_size)
 {
@@ -362,25 +429,28 @@ bool ix_term_info_read(ix_rd *r, const uint8_t *base, int field, uint64_t doc_of
     if (df == 0 || tf < df)
         return false;
     if (df == 1) {
-        ti->opaque[2] = ix_rd_varint(r);
+        unsigned dw = doc_width(g->doc_count);
+        const uint8_t *d = ix_rd_bytes(r, dw);
+        ti->opaque[2] = r->bad ? 0 : ix_get_uw(d, dw);
         if (hp && tf <= IX_BLOCK) {
             o3 |= (uint64_t)POS_INLINE << 8;
-            ti->opaque[1] = (uint64_t)(r->p - base);
+            ti->opaque[1] = (uint64_t)(r->p - g->map[IX_F_TID].data);
             for (uint64_t j = 0; j < tf && !r->bad; j++)
                 ix_rd_varint(r);
         } else if (hp) {
             *pos_size = ix_rd_varint(r);
         }
     } else if (df <= IX_BLOCK) {
-        uint32_t dh, fh = 0;
-        if (!read_head(r, &dh) || (tf != df && !read_head(r, &fh)))
+        uint32_t dh, fh;
+        int ph;
+        if (!read_block_heads(r, ti, g->doc_count, &dh, &fh, &ph) || (ph >= 0 && !hp))
             return false;
         uint64_t a = ix_pfor_body_bits(dh, df), b = tf != df ? ix_pfor_body_bits(fh, df) : 0;
         if (a == UINT64_MAX || b == UINT64_MAX)
             return false;
         *doc_size = a + b;
         ti->opaque[2] = dh | (uint64_t)fh << 24;
-        if (hp && !read_block_positions(r, ti, &o3, pos_size))
+        if (hp && !read_block_positions(r, ti, ph, &o3, pos_size))
             return false;
     } else {
         uint64_t bs = ix_rd_varint(r), mf = ix_rd_varint(r), ml = ix_rd_varint(r);

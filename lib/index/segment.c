@@ -107,6 +107,8 @@ int ix_segw_cols(ix_segw *w, uint32_t title_len, uint32_t body_len, int32_t date
 {
     if (w->doc_count == UINT32_MAX - 1)
         return cf_fail(err, CJKFTS_ETOOBIG, "segment: too many documents");
+    if (w->dict.any)
+        return cf_fail(err, CJKFTS_ERROR, "segment: columns after terms");
     uint8_t rec[COL_REC];
     cf_put_u32le(rec, title_len);
     cf_put_u32le(rec + 4, body_len);
@@ -122,7 +124,7 @@ int ix_segw_term_begin(ix_segw *w, const uint8_t *key, size_t klen, cf_err *err)
     w->key.len = 0;
     if (cf_buf_append(&w->key, key, klen))
         return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
-    ix_postw_begin(&w->post, key[0] < IX_NFIELDS);
+    ix_postw_begin(&w->post, key[0] < IX_NFIELDS, w->doc_count);
     return 0;
 }
 
