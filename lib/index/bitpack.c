@@ -253,42 +253,20 @@ bool ix_pfor_get_head(const uint8_t *in, size_t bytes, uint64_t *bit, uint32_t *
     return true;
 }
 
-/* The parts of a head; false when it cannot describe n values. */
+/* The parts of a head (checked by ix_pfor_body_bits). */
 typedef struct pfor_head {
     unsigned b, hb;
     size_t ne;
     bool bitmap;
 } pfor_head;
 
-static bool head_parse(uint32_t head, size_t n, pfor_head *h)
+static void head_parts(uint32_t head, pfor_head *h)
 {
-    uint8_t b0 = (uint8_t)head;
-    h->b = b0 & 0x3f;
-    h->ne = 0;
-    h->hb = 0;
-    h->bitmap = false;
-    if (h->b > 32 || (b0 & 0x80) || n > IX_BLOCK || (head >> 24) != 0)
-        return false;
-    if (!(b0 & PFOR_EXC))
-        return (head >> 8) == 0;
-    h->ne = (head >> 8) & 0xff;
-    h->hb = (head >> 16) & 0x7f;
-    h->bitmap = ((head >> 16) & PFOR_BITMAP) != 0;
-    return h->ne != 0 && h->ne <= n && h->hb != 0 && h->hb + h->b <= 32;
-}
-
-static uint64_t body_bits(const pfor_head *h, size_t n)
-{
-    uint64_t s = (uint64_t)n * h->b;
-    if (h->ne)
-        s += (h->bitmap ? n : (uint64_t)h->ne * index_width(n)) + (uint64_t)h->ne * h->hb;
-    return s;
-}
-
-uint64_t ix_pfor_body_bits(uint32_t head, size_t n)
-{
-    pfor_head h;
-    return head_parse(head, n, &h) ? body_bits(&h, n) : UINT64_MAX;
+    h->b = head & 0x3f;
+    bool exc = (head & PFOR_EXC) != 0;
+    h->ne = exc ? (head >> 8) & 0xff : 0;
+    h->hb = exc ? (head >> 16) & 0x7f : 0;
+    h->bitmap = exc && ((head >> 16) & PFOR_BITMAP) != 0;
 }
 
 /* Places of the exceptions from a bitmap of n bits at bit: exactly ne bits set. */
@@ -313,9 +291,10 @@ bool ix_pfor_get_body(uint32_t head, const uint8_t *in, size_t bytes, uint64_t *
                       uint32_t *v, size_t n)
 {
     pfor_head h;
-    uint64_t avail = (uint64_t)bytes * 8, p = *bit;
-    if (!head_parse(head, n, &h) || p > avail || body_bits(&h, n) > avail - p)
+    uint64_t avail = (uint64_t)bytes * 8, p = *bit, size = ix_pfor_body_bits(head, n);
+    if (size == UINT64_MAX || p > avail || size > avail - p)
         return false;
+    head_parts(head, &h);
     uint32_t idx[IX_BLOCK], high[IX_BLOCK];
     if (h.ne) {
         if (h.bitmap) {

@@ -169,6 +169,7 @@ int ix_dict_open(ix_segment *g, cf_err *err)
     unsigned esize = 0;
     for (int c = 0; c < IC_N; c++) {
         g->dict_w[c] = (uint8_t)(widths >> (8 * c));
+        g->dict_at[c] = (uint8_t)esize;
         if (g->dict_w[c] < 1 || g->dict_w[c] > 8)
             return cf_fail(err, CJKFTS_ECORRUPT, "%s: bad dictionary index widths", path);
         esize += g->dict_w[c];
@@ -203,16 +204,15 @@ static int dict_corrupt(const ix_segment *g, cf_err *err, const char *what, uint
                    (unsigned long long)at);
 }
 
-static uint64_t index_get(const ix_segment *g, uint64_t i, int col)
+/* Column col of index entry i: one unaligned load (the tail follows the index). */
+static inline uint64_t index_get(const ix_segment *g, uint64_t i, int col)
 {
-    const uint8_t *e = g->dict_index + i * g->dict_esize;
-    for (int c = 0; c < col; c++)
-        e += g->dict_w[c];
-    return ix_get_uw(e, g->dict_w[col]);
+    uint64_t v = cf_get_u64le(g->dict_index + i * g->dict_esize + g->dict_at[col]);
+    return v & (~(uint64_t)0 >> (64 - 8 * g->dict_w[col]));
 }
 
 /* The first key of block i, or false when its index entry is out of range. */
-static bool block_key(const ix_segment *g, uint64_t i, const uint8_t **k, size_t *klen)
+static inline bool block_key(const ix_segment *g, uint64_t i, const uint8_t **k, size_t *klen)
 {
     uint64_t off = index_get(g, i, IC_KEY);
     uint64_t end = i + 1 < g->dict_nblocks ? index_get(g, i + 1, IC_KEY) : g->dict_keys_len;
@@ -263,6 +263,7 @@ typedef struct entry_state {
     bool first;
     uint64_t left;        /* entries not read yet */
     uint64_t doc, pos;    /* where the next entry's lists start */
+    uint64_t doc_end, pos_end; /* where the data of .doc and .pos ends */
     const uint8_t *key0;  /* the block's first key */
     size_t key0_len;
 } entry_state;
@@ -285,8 +286,10 @@ static bool block_open(const ix_segment *g, uint64_t i, ix_rd *r, entry_state *s
     s->left = n < DICT_BLOCK_TERMS ? n : DICT_BLOCK_TERMS;
     s->doc = index_get(g, i, IC_DOC);
     s->pos = index_get(g, i, IC_POS);
+    s->doc_end = data_bits(g, IX_F_DOC);
+    s->pos_end = data_bits(g, IX_F_POS);
     if (s->key0[0] != f || s->doc < IX_HEADER_SIZE * 8 || s->pos < IX_HEADER_SIZE * 8 ||
-        s->doc > data_bits(g, IX_F_DOC) || s->pos > data_bits(g, IX_F_POS))
+        s->doc > s->doc_end || s->pos > s->pos_end)
         return false;
     r->p = base + start;
     r->end = base + end;
@@ -331,7 +334,7 @@ static bool read_entry(const ix_segment *g, ix_rd *r, entry_state *s, uint64_t *
     ti->total_freq = df + extra;
     uint64_t ds, ps;
     if (!ix_term_info_read(r, g, s->field, s->doc, s->pos, ti, &ds, &ps) ||
-        ds > data_bits(g, IX_F_DOC) - s->doc || ps > data_bits(g, IX_F_POS) - s->pos)
+        ds > s->doc_end - s->doc || ps > s->pos_end - s->pos)
         return false;
     s->doc += ds;
     s->pos += ps;

@@ -168,6 +168,8 @@ typedef struct ix_rd {
 
 static inline uint64_t ix_rd_varint(ix_rd *r)
 {
+    if (r->p < r->end && *r->p < 0x80) /* the common one-byte case */
+        return *r->p++;
     uint64_t v = 0;
     if (cf_varint_get(&r->p, r->end, &v) != 0)
         r->bad = true, v = 0;
@@ -259,8 +261,23 @@ CF_HIDDEN bool ix_pfor_get_body(uint32_t head, const uint8_t *in, size_t bytes, 
                                 uint32_t *v, size_t n);
 CF_HIDDEN bool ix_pfor_get(const uint8_t *in, size_t bytes, uint64_t *bit, uint32_t *v,
                            size_t n);
-/* Bits of the body after a head for n values; UINT64_MAX when the head is malformed. */
-CF_HIDDEN uint64_t ix_pfor_body_bits(uint32_t head, size_t n);
+/* Bits of the body after a head for n values; UINT64_MAX when the head is malformed (inline:
+ * dictionary scans compute it for every entry). Head: width (0..32) | 0x40 exceptions, then
+ * with exceptions their count (1..n) << 8 and their high width (1..32 - width) << 16 | 0x800000
+ * when their places are a bitmap (n bits) rather than indexes (width of n - 1 each). */
+static inline uint64_t ix_pfor_body_bits(uint32_t head, size_t n)
+{
+    if (n > IX_BLOCK)
+        return UINT64_MAX;
+    if (head <= 32)
+        return (uint64_t)n * head;
+    unsigned b = head & 0x3f, ne = (head >> 8) & 0xff, hb = (head >> 16) & 0x7f;
+    if ((head & 0xff0000c0u) != 0x40 || b > 32 || ne == 0 || ne > n || hb == 0 || hb + b > 32)
+        return UINT64_MAX;
+    unsigned iw = n > 1 ? 32u - (unsigned)__builtin_clz((uint32_t)(n - 1)) : 0;
+    uint64_t places = (head >> 23) & 1 ? n : (uint64_t)ne * iw;
+    return (uint64_t)n * b + places + (uint64_t)ne * hb;
+}
 /* Bits of the encoding of n values at bit of in[0, bytes), without decoding it; 0 when
  * malformed or truncated. */
 CF_HIDDEN uint64_t ix_pfor_bits_at(const uint8_t *in, size_t bytes, uint64_t bit, size_t n);
@@ -300,7 +317,7 @@ struct ix_segment {
     uint64_t dict_nblocks, dict_keys_len, dict_blocks_end;
     uint64_t dict_terms[IX_NKEYFIELDS];
     uint64_t dict_field_block[IX_NKEYFIELDS + 1]; /* first block of each field */
-    uint8_t dict_w[4], dict_esize;                 /* index entry column widths, their sum */
+    uint8_t dict_w[4], dict_at[4], dict_esize; /* index entry columns: widths, offsets, size */
     /* stored fields (stored.c) */
     const uint8_t *sto_table;
     uint64_t sto_nblocks, sto_data_end;

@@ -46,25 +46,27 @@ static uint32_t blocks_of(uint32_t df)
     return (uint32_t)((df + (uint64_t)IX_BLOCK - 1) / IX_BLOCK);
 }
 
-/* Bytes of a document id in a segment of doc_count documents. */
+/* Bytes of a document id in a segment of doc_count documents (1..4). */
 static unsigned doc_width(uint32_t doc_count)
 {
-    return ix_width_of(doc_count ? doc_count - 1 : 0);
+    unsigned b = bit_len64(doc_count ? doc_count - 1 : 0);
+    return b ? (b + 7) / 8 : 1;
 }
 
-/* The width a one-block list of df documents most likely has for its doc deltas. */
+/* About the width of (doc_count - 1) / df: the doc width a one-block list of df documents is
+ * likely to have (without a division). */
 static int expected_width(uint32_t df, uint32_t doc_count)
 {
-    return (int)bit_len64(doc_count ? (doc_count - 1) / df : 0);
+    return (int)bit_len64(doc_count ? doc_count - 1 : 0) - (int)bit_len64(df) + 1;
 }
 
 /* One byte for the heads of a one-block list's doc deltas and its one chunk of positions when
- * neither has exceptions, the doc width is within 4 below to 3 above the expected one and the
- * positions width is at most 15: 0x80 | (doc width - expected + 4) | positions width << 3.
+ * neither has exceptions, the doc width is within 5 below to 2 above the expected one and the
+ * positions width is at most 15: 0x80 | (doc width - expected + 5) | positions width << 3.
  * -1 when they do not fit. */
 static int shape_pack(uint32_t dh, uint32_t ph, uint32_t df, uint32_t doc_count)
 {
-    int d = (int)dh - expected_width(df, doc_count) + 4;
+    int d = (int)dh - expected_width(df, doc_count) + 5;
     if (dh > 32 || ph > 15 || d < 0 || d > 7)
         return -1;
     return 0x80 | d | (int)ph << 3;
@@ -73,7 +75,7 @@ static int shape_pack(uint32_t dh, uint32_t ph, uint32_t df, uint32_t doc_count)
 static bool shape_unpack(uint8_t b, uint32_t df, uint32_t doc_count, uint32_t *dh,
                          uint32_t *ph)
 {
-    int d = expected_width(df, doc_count) - 4 + (b & 7);
+    int d = expected_width(df, doc_count) - 5 + (b & 7);
     *dh = (uint32_t)d;
     *ph = (b >> 3) & 15;
     return d >= 0 && d <= 32;
@@ -367,18 +369,29 @@ int ix_postw_end(ix_postw *w, ix_term_info *ti, cf_err *err)
  * The postings part of a dictionary entry
  * ============================================================================================ */
 
-static bool read_head(ix_rd *r, uint32_t *head)
+/* A PFOR head in an entry (1 or 3 bytes). */
+static inline bool read_head(ix_rd *r, uint32_t *head)
 {
-    if (!r->bad && ix_pfor_head_read(&r->p, r->end, head))
+    const uint8_t *p = r->p;
+    if (p < r->end && !(*p & 0x40)) { /* the common one-byte head */
+        *head = *p;
+        r->p = p + 1;
         return true;
-    r->bad = true;
-    return false;
+    }
+    if (r->end - p < 3) {
+        r->bad = true;
+        return false;
+    }
+    *head = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+    r->p = p + 3;
+    return true;
 }
+
 
 /* Positions of a term whose list is one block: one chunk with its head here (or given by the
  * packed heads), or their size. */
-static bool read_block_positions(ix_rd *r, const ix_term_info *ti, int packed_head,
-                                 uint64_t *o3, uint64_t *pos_size)
+static inline bool read_block_positions(ix_rd *r, const ix_term_info *ti, int packed_head,
+                                        uint64_t *o3, uint64_t *pos_size)
 {
     if (ti->total_freq > IX_BLOCK) {
         *pos_size = ix_rd_varint(r);
@@ -395,14 +408,15 @@ static bool read_block_positions(ix_rd *r, const ix_term_info *ti, int packed_he
     return true;
 }
 
+
 /* The heads of a one-block list: doc deltas, frequencies (tf != df), and the packed positions
  * head (-1: not packed). */
-static bool read_block_heads(ix_rd *r, const ix_term_info *ti, uint32_t doc_count,
-                             uint32_t *dh, uint32_t *fh, int *ph)
+static inline bool read_block_heads(ix_rd *r, const ix_term_info *ti, uint32_t doc_count,
+                                    uint32_t *dh, uint32_t *fh, int *ph)
 {
     *fh = 0;
     *ph = -1;
-    if (r->bad || r->p >= r->end)
+    if (r->p >= r->end)
         return false;
     if (r->p[0] & 0x80) {
         uint32_t p;
@@ -415,67 +429,92 @@ static bool read_block_heads(ix_rd *r, const ix_term_info *ti, uint32_t doc_coun
     return ti->total_freq == ti->doc_freq || read_head(r, fh);
 }
 
+/* doc_freq 1: the document, then the positions (inline, or their size). */
+static inline bool read_single(ix_rd *r, const ix_segment *g, bool hp, ix_term_info *ti,
+                               uint64_t *o3, uint64_t *pos_size)
+{
+    unsigned dw = doc_width(g->doc_count);
+    const uint8_t *d = ix_rd_bytes(r, dw); /* the dictionary's tail follows the blocks */
+    ti->opaque[2] = r->bad ? 0 : cf_get_u32le(d) & (uint32_t)(((uint64_t)1 << (8 * dw)) - 1);
+    if (!hp)
+        return !r->bad;
+    if (ti->total_freq > IX_BLOCK) {
+        *pos_size = ix_rd_varint(r);
+        return !r->bad;
+    }
+    *o3 |= (uint64_t)POS_INLINE << 8;
+    ti->opaque[1] = (uint64_t)(r->p - g->map[IX_F_TID].data);
+    for (uint64_t j = ti->total_freq; j > 0; j--) { /* skip them */
+        while (r->p < r->end && (*r->p & 0x80))
+            r->p++;
+        if (r->p == r->end)
+            return false;
+        r->p++;
+    }
+    return !r->bad;
+}
+
+static inline bool read_one_block(ix_rd *r, const ix_segment *g, bool hp, ix_term_info *ti,
+                                  uint64_t *o3, uint64_t *doc_size, uint64_t *pos_size)
+{
+    uint32_t df = ti->doc_freq, dh, fh;
+    int ph;
+    if (!read_block_heads(r, ti, g->doc_count, &dh, &fh, &ph) || (ph >= 0 && !hp))
+        return false;
+    uint64_t a = ix_pfor_body_bits(dh, df), b = ti->total_freq != df ? ix_pfor_body_bits(fh, df) : 0;
+    if (a == UINT64_MAX || b == UINT64_MAX)
+        return false;
+    *doc_size = a + b;
+    ti->opaque[2] = dh | (uint64_t)fh << 24;
+    return !hp || read_block_positions(r, ti, ph, o3, pos_size);
+}
+
+static bool read_blocks(ix_rd *r, bool hp, ix_term_info *ti, uint64_t *o3, uint64_t *doc_size,
+                        uint64_t *pos_size)
+{
+    uint64_t bs = ix_rd_varint(r), mf = ix_rd_varint(r), ml = ix_rd_varint(r);
+    const uint8_t *pw = ix_rd_bytes(r, 4);
+    if (r->bad || mf == 0 || mf > UINT32_MAX || ml > UINT32_MAX || bs > UINT64_MAX / 2)
+        return false;
+    uint32_t widths = cf_get_u32le(pw);
+    unsigned esb = 0;
+    for (int c = 0; c < SK_NCOLS; c++) {
+        unsigned w = (widths >> (6 * c)) & 63;
+        if (w > SK_MAXW)
+            return false;
+        esb += w;
+    }
+    if (widths >> 30)
+        return false;
+    *doc_size = bs + (uint64_t)blocks_of(ti->doc_freq) * esb;
+    ti->opaque[2] = bs;
+    ti->opaque[4] = mf | ml << 32;
+    *o3 |= (uint64_t)widths << 10;
+    if (hp)
+        *pos_size = ix_rd_varint(r);
+    return !r->bad;
+}
+
 bool ix_term_info_read(ix_rd *r, const ix_segment *g, int field, uint64_t doc_off,
                        uint64_t pos_off, ix_term_info *ti, uint64_t *doc_size,
                        uint64_t *pos_size)
 {
-    uint32_t df = ti->doc_freq;
-    uint64_t tf = ti->total_freq, o3 = (uint64_t)field;
-    bool hp = field < IX_NFIELDS;
-    memset(ti->opaque, 0, sizeof ti->opaque);
+    uint64_t o3 = (uint64_t)field;
+    bool hp = field < IX_NFIELDS, ok;
     ti->opaque[0] = doc_off;
     ti->opaque[1] = pos_off;
+    ti->opaque[4] = 0;
     *doc_size = *pos_size = 0;
-    if (df == 0 || tf < df)
+    if (r->bad || ti->doc_freq == 0 || ti->total_freq < ti->doc_freq)
         return false;
-    if (df == 1) {
-        unsigned dw = doc_width(g->doc_count);
-        const uint8_t *d = ix_rd_bytes(r, dw);
-        ti->opaque[2] = r->bad ? 0 : ix_get_uw(d, dw);
-        if (hp && tf <= IX_BLOCK) {
-            o3 |= (uint64_t)POS_INLINE << 8;
-            ti->opaque[1] = (uint64_t)(r->p - g->map[IX_F_TID].data);
-            for (uint64_t j = 0; j < tf && !r->bad; j++)
-                ix_rd_varint(r);
-        } else if (hp) {
-            *pos_size = ix_rd_varint(r);
-        }
-    } else if (df <= IX_BLOCK) {
-        uint32_t dh, fh;
-        int ph;
-        if (!read_block_heads(r, ti, g->doc_count, &dh, &fh, &ph) || (ph >= 0 && !hp))
-            return false;
-        uint64_t a = ix_pfor_body_bits(dh, df), b = tf != df ? ix_pfor_body_bits(fh, df) : 0;
-        if (a == UINT64_MAX || b == UINT64_MAX)
-            return false;
-        *doc_size = a + b;
-        ti->opaque[2] = dh | (uint64_t)fh << 24;
-        if (hp && !read_block_positions(r, ti, ph, &o3, pos_size))
-            return false;
-    } else {
-        uint64_t bs = ix_rd_varint(r), mf = ix_rd_varint(r), ml = ix_rd_varint(r);
-        const uint8_t *pw = ix_rd_bytes(r, 4);
-        if (r->bad || mf == 0 || mf > UINT32_MAX || ml > UINT32_MAX || bs > UINT64_MAX / 2)
-            return false;
-        uint32_t widths = cf_get_u32le(pw);
-        unsigned esb = 0;
-        for (int c = 0; c < SK_NCOLS; c++) {
-            unsigned w = (widths >> (6 * c)) & 63;
-            if (w > SK_MAXW)
-                return false;
-            esb += w;
-        }
-        if (widths >> 30)
-            return false;
-        *doc_size = bs + (uint64_t)blocks_of(df) * esb;
-        ti->opaque[2] = bs;
-        ti->opaque[4] = mf | ml << 32;
-        o3 |= (uint64_t)widths << 10;
-        if (hp)
-            *pos_size = ix_rd_varint(r);
-    }
+    if (ti->doc_freq == 1)
+        ok = read_single(r, g, hp, ti, &o3, pos_size);
+    else if (ti->doc_freq <= IX_BLOCK)
+        ok = read_one_block(r, g, hp, ti, &o3, doc_size, pos_size);
+    else
+        ok = read_blocks(r, hp, ti, &o3, doc_size, pos_size);
     ti->opaque[3] = o3;
-    return !r->bad;
+    return ok;
 }
 
 /* ============================================================================================
