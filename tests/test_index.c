@@ -1,6 +1,7 @@
 /* test_index.c: the on-disk index round trip: documents in, commit, reopen, and every posting,
  * position, field length, date and stored field read back; prefix iteration; postings blocks,
- * skip data and block-max data; empty and big documents; dates; options. */
+ * skip data and block-max data; every shape of posting list the format distinguishes; empty
+ * and big documents; dates; options. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -397,6 +398,152 @@ static void test_blocks(void **state)
     th_rmdir(tmp);
 }
 
+/* ---- every shape of posting list ------------------------------------------------------------
+ * The format stores a list differently by its size: one document (positions in the dictionary
+ * entry up to 128 of them), one block of up to 128 documents (heads in the entry, frequencies
+ * left out when all are 1, one chunk of positions or several), several blocks (all-1 blocks
+ * flagged, skip table). Each shape, at its limits, must read back exactly, pass the deep check
+ * and survive a merge. */
+
+enum { SHAPE_DOCS = 300 };
+
+typedef struct shape {
+    const char *term;
+    unsigned df;
+    uint64_t tf;
+} shape;
+
+/* Occurrences of each shape term in document d (0: absent). */
+static unsigned shape_freq(const char *term, unsigned d)
+{
+    if (!strcmp(term, "one1"))
+        return d == 5;
+    if (!strcmp(term, "one128"))
+        return d == 7 ? 128 : 0;
+    if (!strcmp(term, "one129"))
+        return d == 8 ? 129 : 0;
+    if (!strcmp(term, "pair")) /* consecutive documents: doc deltas of width 0 */
+        return d <= 1;
+    if (!strcmp(term, "ones40"))
+        return d % 7 == 3 && d < 280;
+    if (!strcmp(term, "mixed40"))
+        return d % 7 == 4 && d < 280 ? 1 + d % 3 : 0;
+    if (!strcmp(term, "full128"))
+        return d < 128;
+    if (!strcmp(term, "tf128")) /* 64 documents, 128 positions: one chunk */
+        return d % 4 == 1 && d < 256 ? 2 : 0;
+    if (!strcmp(term, "tf129")) /* 43 documents, 129 positions: two chunks */
+        return d % 6 == 2 && d < 258 ? 3 : 0;
+    if (!strcmp(term, "blocks129"))
+        return d >= 100 && d < 229;
+    if (!strcmp(term, "blocksmix")) /* a block of 1s, a block with 2s, a short block */
+        return d < 260 ? 1 + (d >= 128 && d < 256 && d % 5 == 0) : 0;
+    if (!strcmp(term, "outlier")) /* small gaps and one large one: an exception */
+        return d <= 2 || d == 299;
+    return 0;
+}
+
+static const shape shapes[] = {
+    {"one1", 1, 1},        {"one128", 1, 128},   {"one129", 1, 129},
+    {"pair", 2, 2},        {"ones40", 40, 40},   {"mixed40", 40, 80},
+    {"full128", 128, 128}, {"tf128", 64, 128},   {"tf129", 43, 129},
+    {"blocks129", 129, 129}, {"blocksmix", 260, 286}, {"outlier", 4, 4},
+};
+
+static char *shape_body(unsigned d)
+{
+    size_t cap = 64, len = 0;
+    char *b = malloc(cap);
+    assert_non_null(b);
+    b[0] = 0;
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        unsigned f = shape_freq(shapes[k].term, d);
+        for (unsigned j = 0; j < f; j++) {
+            char w[40];
+            /* filler between occurrences so that positions vary */
+            int n = snprintf(w, sizeof w, "%s%s z%u", len ? " " : "", shapes[k].term,
+                             (d + j) % 3);
+            if (len + (size_t)n + 1 > cap) {
+                cap = 2 * (len + (size_t)n + 1);
+                b = realloc(b, cap);
+                assert_non_null(b);
+            }
+            memcpy(b + len, w, (size_t)n + 1);
+            len += (size_t)n;
+        }
+    }
+    return b;
+}
+
+static void check_shapes(cjkfts_index *ix, const tdoc *docs, size_t n, unsigned copies)
+{
+    th_verify(ix, docs, n);
+    assert_int_equal(cjkfts_index_check(ix, CJKFTS_CHECK_DEEP), 0);
+    cjkfts_reader *r;
+    assert_int_equal(cjkfts_reader_open(ix, &r), 0);
+    const ix_snapshot *s = ix_reader_snapshot(r);
+    assert_int_equal(ix_snapshot_segment_count(s), 1);
+    const ix_segment *g = ix_snapshot_segment(s, 0);
+    cf_err e = CF_ERR_INIT;
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        ix_term_info ti;
+        assert_int_equal(ix_seg_term_get(g, IX_FIELD_BODY, shapes[k].term,
+                                         strlen(shapes[k].term), &ti, &e), 0);
+        assert_int_equal(ti.doc_freq, shapes[k].df * copies);
+        assert_true(ti.total_freq == shapes[k].tf * copies);
+        /* advance to every document of the list from just before it */
+        ix_postings *p;
+        assert_int_equal(ix_postings_open(g, &ti, IX_POST_POSITIONS, &p, &e), 0);
+        for (unsigned d = 0; d < n; d++) {
+            unsigned f = shape_freq(shapes[k].term, d % SHAPE_DOCS);
+            if (!f)
+                continue;
+            assert_int_equal(ix_postings_advance(p, d), d);
+            assert_int_equal(ix_postings_freq(p), f);
+            const uint32_t *pos;
+            assert_int_equal(ix_postings_positions(p, &pos), (int)f);
+            for (unsigned j = 0; j < f; j++) /* "term zX " pairs in shape order */
+                assert_true(j == 0 || pos[j] == pos[j - 1] + 2);
+        }
+        assert_int_equal(ix_postings_advance(p, (uint32_t)n), IX_NO_MORE_DOCS);
+        assert_int_equal(ix_postings_error(p, &e), 0);
+        ix_postings_free(p);
+    }
+    cf_handle_destroy(&e);
+    cjkfts_reader_close(r);
+}
+
+static void test_list_shapes(void **state)
+{
+    (void)state;
+    char *tmp = th_tmpdir(), *path = th_path(tmp, "idx");
+    static tdoc docs[2 * SHAPE_DOCS];
+    for (unsigned i = 0; i < 2 * SHAPE_DOCS; i++) {
+        tdoc *d = &docs[i];
+        snprintf(d->id, sizeof d->id, "s%u", i);
+        d->title = strdup(i % 2 ? "" : "ones40");
+        d->body = shape_body(i % SHAPE_DOCS);
+        snprintf(d->date, sizeof d->date, "2020-01-%02u", 1 + i % 28);
+        d->live = 1;
+    }
+    cjkfts_index *ix = th_open(path, 0, 0);
+    commit_all(ix, docs, SHAPE_DOCS);
+    check_shapes(ix, docs, SHAPE_DOCS, 1);
+    /* a second segment, then one merged segment: lists twice as long, written by the merge */
+    commit_all(ix, docs + SHAPE_DOCS, SHAPE_DOCS);
+    cjkfts_writer *w;
+    assert_int_equal(cjkfts_writer_open(ix, &w), 0);
+    assert_int_equal(cjkfts_writer_optimize(w), 0);
+    assert_int_equal(cjkfts_writer_commit(w), 0);
+    cjkfts_writer_close(w);
+    check_shapes(ix, docs, 2 * SHAPE_DOCS, 2);
+    cjkfts_index_close(ix);
+    for (unsigned i = 0; i < 2 * SHAPE_DOCS; i++)
+        th_doc_free(&docs[i]);
+    free(path);
+    th_rmdir(tmp);
+}
+
 /* ---- empty and big documents -------------------------------------------------------------- */
 
 static void test_empty_and_big(void **state)
@@ -669,7 +816,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip),  cmocka_unit_test(test_prefix_iter),
         cmocka_unit_test(test_blocks),     cmocka_unit_test(test_empty_and_big),
         cmocka_unit_test(test_dates),      cmocka_unit_test(test_doc_checks),
-        cmocka_unit_test(test_options),
+        cmocka_unit_test(test_options),    cmocka_unit_test(test_list_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

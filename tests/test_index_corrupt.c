@@ -305,23 +305,28 @@ static void test_versions(void **state)
         blob b = slurp(p);
         uint8_t *m = malloc(b.len);
         memcpy(m, b.data, b.len);
-        cf_put_u32le(m + 8, 7); /* a future format version, otherwise intact */
-        fix_crc(m, b.len);
-        spit(p, m, b.len);
-        cjkfts_index_options o;
-        cjkfts_index_options_init(&o);
-        o.analyzer_class = &ws_class;
-        cjkfts_index *ix;
-        int rc = cjkfts_index_open(path, &o, 0, &ix);
-        if (rc == 0) {
-            cjkfts_reader *r = NULL;
-            rc = cjkfts_reader_open(ix, &r);
-            cjkfts_reader_close(r);
+        /* the previous format version (1) and a future one, otherwise intact */
+        for (unsigned v = 1; v <= 7; v += 6) {
+            cf_put_u32le(m + 8, v);
+            fix_crc(m, b.len);
+            spit(p, m, b.len);
+            cjkfts_index_options o;
+            cjkfts_index_options_init(&o);
+            o.analyzer_class = &ws_class;
+            cjkfts_index *ix;
+            int rc = cjkfts_index_open(path, &o, 0, &ix);
+            if (rc == 0) {
+                cjkfts_reader *r = NULL;
+                rc = cjkfts_reader_open(ix, &r);
+                cjkfts_reader_close(r);
+            }
+            assert_int_equal(rc, CJKFTS_EVERSION);
+            char want[32];
+            snprintf(want, sizeof want, "version %u found", v);
+            assert_non_null(strstr(cjkfts_errmsg(ix), want));
+            assert_non_null(strstr(cjkfts_errmsg(ix), names[i]));
+            cjkfts_index_close(ix);
         }
-        assert_int_equal(rc, CJKFTS_EVERSION);
-        assert_non_null(strstr(cjkfts_errmsg(ix), "version 7"));
-        assert_non_null(strstr(cjkfts_errmsg(ix), names[i]));
-        cjkfts_index_close(ix);
         /* not our file at all */
         memcpy(m, "GIF89a", 6);
         spit(p, m, b.len);
@@ -598,11 +603,85 @@ static void test_pfor(void **state)
     assert_memory_equal(v, out, sizeof v);
 }
 
+/* Encodings at any bit of a stream, with the head in the stream or kept apart; exceptions given
+ * by indexes or by a bitmap; malformed heads. */
+static void test_pfor_bits(void **state)
+{
+    (void)state;
+    th_rng rng = {9};
+    uint32_t v[IX_BLOCK], out[IX_BLOCK];
+    uint8_t buf[IX_PFOR_MAX + 16], keep[IX_PFOR_MAX + 16];
+    unsigned with_map = 0, with_list = 0;
+    for (int round = 0; round < 3000; round++) {
+        size_t n = 1 + th_rand(&rng) % IX_BLOCK;
+        unsigned bits = th_rand(&rng) % 33, share = th_rand(&rng) % 4; /* outliers: 0..75% */
+        for (size_t i = 0; i < n; i++) {
+            uint64_t x = ((uint64_t)th_rand(&rng) << 21) ^ th_rand(&rng);
+            v[i] = bits == 32 ? (uint32_t)x : (uint32_t)(x & ((1ull << bits) - 1));
+            if (th_rand(&rng) % 4 < share)
+                v[i] = (uint32_t)x >> (th_rand(&rng) % 8);
+        }
+        for (size_t i = 0; i < sizeof buf; i++)
+            buf[i] = (uint8_t)th_rand(&rng);
+        memcpy(keep, buf, sizeof buf);
+        uint64_t start = th_rand(&rng) % 20, bit = start;
+        uint32_t head = 0;
+        bool apart = round % 2;
+        ix_pfor_put(buf, &bit, v, n, apart ? &head : NULL);
+        /* the bits before the start are kept */
+        assert_memory_equal(buf, keep, start / 8);
+        assert_int_equal(buf[start / 8] & ((1u << (start % 8)) - 1),
+                         keep[start / 8] & ((1u << (start % 8)) - 1));
+        size_t bytes = (size_t)((bit + 7) / 8);
+        uint8_t *exact = malloc(bytes);
+        memcpy(exact, buf, bytes);
+        uint64_t at = start;
+        if (apart) {
+            assert_true(ix_pfor_body_bits(head, n) == bit - start);
+            assert_true(ix_pfor_get_body(head, exact, bytes, &at, out, n));
+            uint8_t h[3];
+            const uint8_t *hp = h;
+            size_t hl = ix_pfor_head_put(h, head);
+            uint32_t back;
+            assert_true(ix_pfor_head_read(&hp, h + hl, &back) && back == head);
+            with_map += (head >> 23) & 1;
+            with_list += (head & 0x40) && !((head >> 23) & 1);
+        } else {
+            assert_true(ix_pfor_bits_at(exact, bytes, start, n) == bit - start);
+            assert_true(ix_pfor_get(exact, bytes, &at, out, n));
+        }
+        assert_true(at == bit);
+        assert_memory_equal(v, out, n * sizeof *v);
+        /* the last byte missing: refused, no read past the end, the position unchanged */
+        if (bit - start > 8 && (bytes - 1) * 8 < bit) {
+            at = start;
+            assert_false(apart ? ix_pfor_get_body(head, exact, bytes - 1, &at, out, n)
+                               : ix_pfor_get(exact, bytes - 1, &at, out, n));
+            assert_true(at == start);
+        }
+        free(exact);
+    }
+    assert_true(with_map > 0 && with_list > 0);
+    /* malformed heads */
+    assert_true(ix_pfor_body_bits(33, 4) == UINT64_MAX);
+    assert_true(ix_pfor_body_bits(0x80, 4) == UINT64_MAX);
+    assert_true(ix_pfor_body_bits(0x40, 4) == UINT64_MAX);                 /* no count */
+    assert_true(ix_pfor_body_bits(0x40 | 5 << 8 | 1 << 16, 4) == UINT64_MAX); /* count > n */
+    assert_true(ix_pfor_body_bits(0x40 | 1 << 8, 4) == UINT64_MAX);         /* high width 0 */
+    assert_true(ix_pfor_body_bits(0x40 | 20 | 1 << 8 | 13 << 16, 4) == UINT64_MAX); /* > 32 */
+    assert_true(ix_pfor_body_bits(0x0105, 4) == UINT64_MAX);
+    assert_true(ix_pfor_body_bits(3, IX_BLOCK + 1) == UINT64_MAX);
+    /* 4 values at width 3 with 1 exception of high width 2: 12 + 2 (index) + 2 */
+    assert_true(ix_pfor_body_bits(0x40 | 3 | 1 << 8 | 2 << 16, 4) == 16);
+    assert_true(ix_pfor_body_bits(0x40 | 3 | 1 << 8 | (2 | 0x80) << 16, 4) == 18); /* bitmap */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pfor),          cmocka_unit_test(test_truncated),
-        cmocka_unit_test(test_bitflips),      cmocka_unit_test(test_fuzz_decoders),
+        cmocka_unit_test(test_pfor),          cmocka_unit_test(test_pfor_bits),
+        cmocka_unit_test(test_truncated),     cmocka_unit_test(test_bitflips),
+        cmocka_unit_test(test_fuzz_decoders),
         cmocka_unit_test(test_versions),      cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_killed_writer), cmocka_unit_test(test_alloc_failures),
     };

@@ -9,9 +9,10 @@
  *   the block's first key in the index). A list's .doc and .pos offsets are not stored: they
  *   follow from the block's start offsets and the sizes of the lists before it in the block.
  * After the blocks: the first keys, then n_blocks fixed-width index entries (block offset, key
- * offset, .doc offset, .pos offset), then the tail (keys offset, keys length, index offset,
- * n_blocks, terms per field x3, index widths: 8 x u64). A block's field and entry count follow
- * from the terms per field (each field's terms are cut into blocks of 32 from its first). */
+ * offset, .doc and .pos bit offsets of the block's first lists), then the tail (keys offset,
+ * keys length, index offset, n_blocks, terms per field x3, index widths: 8 x u64). A block's
+ * field and entry count follow from the terms per field (each field's terms are cut into blocks
+ * of 32 from its first). */
 #include <string.h>
 
 #include "index/index.h"

@@ -2,7 +2,8 @@
  * dictionary entry, and the iterator (next/advance over blocks of 128 with skip data,
  * block-max data, lazy positions).
  *
- * A list of one document lives in the dictionary entry (with its positions when they are few).
+ * .doc and .pos are bit streams (every offset into them counts bits; nothing is rounded to a
+ * byte). A list of one document lives in the dictionary entry (with up to 128 positions).
  * A list of 2..128 documents is one block: [doc deltas - 1][freqs - 1], each a PFOR body whose
  * head is in the dictionary entry; the frequencies are left out when they are all 1 (total_freq
  * == doc_freq). A longer list is a run of blocks of 128 documents (the last one shorter), each
