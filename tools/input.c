@@ -505,8 +505,12 @@ static int take_text(jl_state *j, const char *key, json_object *v, int one_line,
         return r;
     tx_buf_clear(&j->scratch);
     tx_buf_clear(out);
-    if (tx_utf8_sanitize(s, len, 1, &j->scratch, NULL) < 0 ||
-        ht_to_text(tx_buf_str(&j->scratch), j->scratch.len, ht_sniff(s, len), one_line, out) < 0)
+    if (memchr(s, '\0', len)) { /* valid UTF-8 (checked above): only NULs need replacing */
+        if (tx_utf8_sanitize(s, len, 1, &j->scratch, NULL) < 0)
+            return IN_ENOMEM;
+        s = tx_buf_str(&j->scratch);
+    }
+    if (ht_to_text(s, len, ht_sniff(s, len), one_line, out) < 0)
         return IN_ENOMEM;
     if (out->len)
         *p = out->data, *plen = out->len;

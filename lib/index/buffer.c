@@ -85,6 +85,11 @@ static int grow_pages(ix_buffer *b, uint32_t need)
     return 0;
 }
 
+/* Pages are allocated one at a time while the pool is small, then in chunks of CHUNK_PAGES
+ * (8 MiB, mostly backed by huge pages where the system allows: streams are written and read
+ * at random, so TLB misses would otherwise cost as much as the cache misses). */
+#define CHUNK_PAGES 128u
+
 /* Allocate n bytes of contiguous pool memory; *addr gets its address. */
 static int pool_alloc(ix_buffer *b, uint32_t n, uint32_t *addr)
 {
@@ -93,31 +98,35 @@ static int pool_alloc(ix_buffer *b, uint32_t n, uint32_t *addr)
         b->top += n;
         return 0;
     }
-    if (n <= PAGE_SIZE && b->npages_used < b->npages && b->owned[b->npages_used]) {
-        /* reuse a page kept from before the last reset */
+    if (n <= PAGE_SIZE && b->npages_used < b->npages) {
+        /* the next page already allocated: of the current chunk, or kept from before the
+         * last reset */
         *addr = b->npages_used++ << PAGE_SHIFT;
         b->top = n;
         return 0;
     }
     /* a fresh allocation of k pages; pages kept from before are dropped past this point */
     uint32_t k = (n + PAGE_SIZE - 1) / PAGE_SIZE;
+    uint32_t alloc = k == 1 && b->npages_used >= CHUNK_PAGES ? CHUNK_PAGES : k;
     for (uint32_t i = b->npages_used; i < b->npages; i++)
         if (b->owned[i])
             cf_free(b->pages[i]);
     b->npages = b->npages_used;
-    int rc = grow_pages(b, k);
+    int rc = grow_pages(b, alloc);
     if (rc)
         return rc;
-    uint8_t *mem = cf_malloc((size_t)k * PAGE_SIZE);
+    uint8_t *mem = cf_malloc((size_t)alloc * PAGE_SIZE);
     if (!mem)
         return CJKFTS_ENOMEM;
-    for (uint32_t i = 0; i < k; i++) {
+    if (alloc > 1)
+        cf_advise_huge(mem, (size_t)alloc * PAGE_SIZE);
+    for (uint32_t i = 0; i < alloc; i++) {
         b->pages[b->npages + i] = mem + (size_t)i * PAGE_SIZE;
         b->owned[b->npages + i] = i == 0;
     }
     *addr = b->npages << PAGE_SHIFT;
-    b->npages += k;
-    b->npages_used = b->npages;
+    b->npages += alloc;
+    b->npages_used += k;
     b->top = n - (k - 1) * PAGE_SIZE;
     return 0;
 }
@@ -195,7 +204,7 @@ static inline uint8_t stream_get(stream_rd *r)
     return *at(r->b, r->cur++);
 }
 
-static uint32_t stream_get_varint(stream_rd *r)
+static inline uint32_t stream_get_varint(stream_rd *r)
 {
     if (r->left >= 5) { /* the whole varint is in this slice */
         const uint8_t *p = at(r->b, r->cur);
@@ -288,12 +297,6 @@ void ix_buffer_delete(ix_buffer *b, uint32_t doc)
 
 /* ---- term hash ---------------------------------------------------------------------------- */
 
-uint32_t ix_term_hash(int field, const char *term, size_t len)
-{
-    uint64_t h = cf_hash64(term, len) ^ ((uint64_t)(field + 1) * 0x9e3779b97f4a7c15ull);
-    return (uint32_t)(h ^ h >> 32);
-}
-
 static inline const uint8_t *key_of(const ix_buffer *b, const bterm *t)
 {
     return t->key_len <= INLINE_KEY ? t->key.inl : at(b, t->key.addr);
@@ -328,6 +331,7 @@ static int grow_slots(ix_buffer *b)
     cf_free(b->slots);
     b->slots = s;
     b->nslots = n;
+    cf_advise_huge(s, (size_t)n * sizeof *s);
     return 0;
 }
 
@@ -365,6 +369,7 @@ static int grow_terms(ix_buffer *b)
         memmove(raw + off, raw + old_off, (size_t)b->nterms * sizeof(bterm));
     b->terms_raw = raw;
     b->terms = (bterm *)(void *)(raw + off);
+    cf_advise_huge(raw, (size_t)cap * sizeof(bterm) + 64);
     b->termcap = cap;
     return 0;
 }

@@ -5,6 +5,17 @@
 
 #include "index/index.h"
 
+/* xxHash's XXH3 compiled into this file: terms are mostly 3 to 12 bytes, where the hash is a
+ * few instructions once inlined. The value only lives in memory (never written to a file). */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+uint32_t ix_term_hash(int field, const char *term, size_t len)
+{
+    uint64_t h = XXH3_64bits(term, len) ^ ((uint64_t)(field + 1) * 0x9e3779b97f4a7c15ull);
+    return (uint32_t)(h ^ h >> 32);
+}
+
 int ix_doctoks_new(ix_doctoks **out)
 {
     *out = cf_calloc(1, sizeof **out);

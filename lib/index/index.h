@@ -318,9 +318,36 @@ typedef struct ix_postw {
 CF_HIDDEN void ix_postw_init(ix_postw *w, ix_out *doc, ix_out *pos);
 CF_HIDDEN void ix_postw_free(ix_postw *w);
 CF_HIDDEN void ix_postw_begin(ix_postw *w, bool positions);
-CF_HIDDEN int ix_postw_doc(ix_postw *w, uint32_t doc, uint32_t freq, uint32_t field_len,
-                           cf_err *err);
-CF_HIDDEN int ix_postw_pos(ix_postw *w, uint32_t delta, cf_err *err);
+/* The slow paths of doc() and pos(): write the full block of documents / chunk of positions. */
+CF_HIDDEN int ix_postw_flush_block(ix_postw *w, cf_err *err);
+CF_HIDDEN int ix_postw_flush_pos(ix_postw *w, cf_err *err);
+
+/* doc() and pos() run once per posting and per position when a segment is written: inline. */
+static inline int ix_postw_doc(ix_postw *w, uint32_t doc, uint32_t freq, uint32_t field_len,
+                               cf_err *err)
+{
+    if (w->k == IX_BLOCK) {
+        int rc = ix_postw_flush_block(w, err);
+        if (rc)
+            return rc;
+    }
+    w->docs[w->k] = doc;
+    w->freqs[w->k] = freq;
+    w->k++;
+    w->n++;
+    w->total += freq;
+    if (freq > w->blk_maxf)
+        w->blk_maxf = freq;
+    if (field_len < w->blk_minl)
+        w->blk_minl = field_len;
+    return 0;
+}
+
+static inline int ix_postw_pos(ix_postw *w, uint32_t delta, cf_err *err)
+{
+    w->pv[w->pk++] = delta;
+    return w->pk == IX_BLOCK ? ix_postw_flush_pos(w, err) : 0;
+}
 /* Finish the term; ti gets doc_freq 0 when no document was added (nothing was written). */
 CF_HIDDEN int ix_postw_end(ix_postw *w, ix_term_info *ti, cf_err *err);
 

@@ -54,7 +54,7 @@ static int put_packed(ix_postw *w, ix_out *o, const uint32_t *v, size_t n, cf_er
     return ix_out_write(o, w->scratch, ix_pfor_encode(w->scratch, v, n), err);
 }
 
-static int flush_pos_chunk(ix_postw *w, cf_err *err)
+int ix_postw_flush_pos(ix_postw *w, cf_err *err)
 {
     if (w->pk == 0)
         return 0;
@@ -64,8 +64,12 @@ static int flush_pos_chunk(ix_postw *w, cf_err *err)
 }
 
 /* Write the pending block of w->k documents and note its skip entry. */
-static int flush_block(ix_postw *w, cf_err *err)
+int ix_postw_flush_block(ix_postw *w, cf_err *err)
 {
+    if (w->blk_maxf > w->list_maxf)
+        w->list_maxf = w->blk_maxf;
+    if (w->blk_minl < w->list_minl)
+        w->list_minl = w->blk_minl;
     uint32_t deltas[IX_BLOCK], fm1[IX_BLOCK];
     uint32_t prev = w->prev_last;
     for (uint32_t j = 0; j < w->k; j++) {
@@ -77,7 +81,7 @@ static int flush_block(ix_postw *w, cf_err *err)
     if (!rc)
         rc = put_packed(w, w->doc, fm1, w->k, err);
     if (!rc && w->has_pos)
-        rc = flush_pos_chunk(w, err);
+        rc = ix_postw_flush_pos(w, err);
     if (rc)
         return rc;
     if (w->nskip == w->skipcap) {
@@ -100,35 +104,6 @@ static int flush_block(ix_postw *w, cf_err *err)
     w->blk_maxf = 0;
     w->blk_minl = UINT32_MAX;
     return 0;
-}
-
-int ix_postw_doc(ix_postw *w, uint32_t doc, uint32_t freq, uint32_t field_len, cf_err *err)
-{
-    if (w->k == IX_BLOCK) {
-        int rc = flush_block(w, err);
-        if (rc)
-            return rc;
-    }
-    w->docs[w->k] = doc;
-    w->freqs[w->k] = freq;
-    w->k++;
-    w->n++;
-    w->total += freq;
-    if (freq > w->blk_maxf)
-        w->blk_maxf = freq;
-    if (field_len < w->blk_minl)
-        w->blk_minl = field_len;
-    if (freq > w->list_maxf)
-        w->list_maxf = freq;
-    if (field_len < w->list_minl)
-        w->list_minl = field_len;
-    return 0;
-}
-
-int ix_postw_pos(ix_postw *w, uint32_t delta, cf_err *err)
-{
-    w->pv[w->pk++] = delta;
-    return w->pk == IX_BLOCK ? flush_pos_chunk(w, err) : 0;
 }
 
 static int write_skip(ix_postw *w, cf_err *err)
@@ -173,7 +148,7 @@ int ix_postw_end(ix_postw *w, ix_term_info *ti, cf_err *err)
     int rc = 0;
     if (w->n == 1) {
         if (w->has_pos)
-            rc = flush_pos_chunk(w, err);
+            rc = ix_postw_flush_pos(w, err);
         ti->opaque[0] = w->docs[0];
         w->k = 0;
         return rc;
@@ -190,11 +165,11 @@ int ix_postw_end(ix_postw *w, ix_term_info *ti, cf_err *err)
         if (!rc)
             rc = put_packed(w, w->doc, fm1, w->k, err);
         if (!rc && w->has_pos)
-            rc = flush_pos_chunk(w, err);
+            rc = ix_postw_flush_pos(w, err);
         w->k = 0;
         return rc;
     }
-    rc = flush_block(w, err);
+    rc = ix_postw_flush_block(w, err);
     if (rc)
         return rc;
     ti->opaque[2] = w->doc->pos - w->doc_start;

@@ -49,6 +49,10 @@ CF_HIDDEN void *cf_malloc(size_t n);
 CF_HIDDEN void *cf_calloc(size_t n, size_t size);
 CF_HIDDEN void *cf_realloc(void *p, size_t n);
 CF_HIDDEN void cf_free(void *p);
+/* Ask the kernel to back the 2 MiB-aligned part of [p, p + n) with transparent huge pages
+ * (Linux madvise; a no-op elsewhere or for small ranges). For big arrays read at random, where
+ * a TLB miss per access would otherwise dominate. */
+CF_HIDDEN void cf_advise_huge(void *p, size_t n);
 CF_HIDDEN char *cf_strndup(const char *s, size_t n);
 /* Test hook: after `countdown` more successful allocations, every allocation fails (until
  * reset with a negative countdown). Process-wide; for tests only. */
