@@ -328,6 +328,13 @@ static inline uint64_t key8_of(int field, const char *term, size_t len)
     return cf_get_u64le(k);
 }
 
+/* The same for a term with at least 8 readable bytes from its start (a document's terms). */
+static inline uint64_t key8_padded(int field, const char *term, size_t len)
+{
+    uint64_t v = cf_get_u64le((const uint8_t *)term) << 8 | (uint8_t)field;
+    return len >= 7 ? v : v & (((uint64_t)1 << (8 * (len + 1))) - 1);
+}
+
 static inline bool slot_matches(const ix_buffer *b, const bslot *s, uint32_t h, uint64_t key8,
                                 int field, const char *term, size_t len)
 {
@@ -458,7 +465,8 @@ static inline int put_varint(ix_buffer *b, bslot *t, uint32_t v)
     return stream_varint(b, &t->cur, &t->left, &t->level, v);
 }
 
-/* Add the current document's occurrences of one term: freq positions (none for the id). */
+/* Add the current document's occurrences of one term (8 bytes readable from term on, see
+ * ix_doctoks): freq positions (none for the id). */
 static int add_doc_term(ix_buffer *b, int field, const char *term, size_t len, uint32_t h,
                         const uint32_t *pos, uint32_t freq)
 {
@@ -467,7 +475,7 @@ static int add_doc_term(ix_buffer *b, int field, const char *term, size_t len, u
         if (rc)
             return rc;
     }
-    uint64_t key8 = key8_of(field, term, len);
+    uint64_t key8 = key8_padded(field, term, len);
     bslot *t = find_slot(b, field, term, len, h, key8);
     int rc = 0;
     if (!t->term && (rc = new_term(b, field, term, len, h, key8, t)))
