@@ -41,8 +41,7 @@ nm -D --defined-only "$root/lib/sqlite3/cjkfts_sqlite.so" | awk '$2 == "T" { pri
 [ "$(cat "$tmp/extsyms")" = sqlite3_cjkftssqlite_init ] ||
     fail "extension exports: $(cat "$tmp/extsyms")"
 # Every tool has a manual page, and every option its --help lists is described there: the
-# options of the indented option lines and the [-x] of the usage line. (cjkfts-tokenize and
-# cjkfts-check print their usage on stderr and exit with status 2.)
+# options of the indented option lines and the [-x] of the usage line.
 for t in "$bindir"/cjkfts-*; do
     printf '%s\n' "${t##*/}"
 done >"$tmp/tools"
