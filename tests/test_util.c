@@ -66,6 +66,36 @@ static void test_utf8_decode(void **state)
     assert_memory_equal(out, "\xf0\x9f\x98\x80", 4);
 }
 
+/* The inline decoder agrees with cf_utf8_decode on every sequence of up to 3 bytes built from
+ * interesting byte values, at every cut of the input (advance and code point). */
+static void test_utf8_next_matches_decode(void **state)
+{
+    (void)state;
+    static const uint8_t vals[] = {0x00, 0x41, 0x7f, 0x80, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xdf,
+                                   0xe0, 0xe1, 0xe5, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf4, 0xff};
+    size_t nv = sizeof vals, checked = 0, three = 0;
+    for (size_t a = 0; a < nv; a++)
+        for (size_t b = 0; b < nv; b++)
+            for (size_t c = 0; c < nv; c++) {
+                const uint8_t s[3] = {vals[a], vals[b], vals[c]};
+                for (size_t len = 1; len <= 3; len++) {
+                    size_t i1 = 0, i2 = 0;
+                    int32_t c1 = cf_utf8_decode(s, len, &i1), c2 = cf_utf8_next(s, len, &i2);
+                    assert_int_equal(c1, c2);
+                    assert_int_equal(i1, i2);
+                    checked++;
+                    three += i2 == 3;
+                }
+            }
+    assert_int_equal(checked, 3 * nv * nv * nv);
+    /* the 3-byte forms: leads E0..EF with their allowed continuations */
+    size_t i = 0;
+    const uint8_t han[] = {0xe6, 0x97, 0xa5}; /* 日 U+65E5 */
+    assert_int_equal(cf_utf8_next(han, 3, &i), 0x65e5);
+    assert_int_equal(i, 3);
+    assert_true(three > 0);
+}
+
 static void test_crc32c(void **state)
 {
     (void)state;
@@ -113,6 +143,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_varint_roundtrip), cmocka_unit_test(test_utf8_decode),
+        cmocka_unit_test(test_utf8_next_matches_decode),
         cmocka_unit_test(test_crc32c),           cmocka_unit_test(test_buf_and_errors),
         cmocka_unit_test(test_alloc_hook),
     };

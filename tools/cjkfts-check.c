@@ -5,29 +5,37 @@
 #include <string.h>
 
 #include "cjkfts.h"
+#include "term.h"
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: cjkfts-check [--deep] INDEX_DIR\n");
-    return 2;
-}
+#define PROG "cjkfts-check"
+
+static const char usage_text[] =
+    "usage: cjkfts-check [--deep] INDEX_DIR\n"
+    "Verify the index in INDEX_DIR (checksums and structure of every file of the last commit)\n"
+    "and print its statistics, or the first problem found.\n"
+    "  --deep       also compare the postings with the stored text analyzed again\n"
+    "  -h, --help   show this help and exit\n";
 
 int main(int argc, char **argv)
 {
     int flags = 0;
     const char *dir = NULL;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--deep") == 0)
+        if (strcmp(argv[i], "--deep") == 0) {
             flags |= CJKFTS_CHECK_DEEP;
-        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-            return usage();
-        else if (argv[i][0] == '-' || dir)
-            return usage();
-        else
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        } else if (argv[i][0] == '-') {
+            return tm_usage_error(PROG, "unknown option '%s'", argv[i]);
+        } else if (dir) {
+            return tm_usage_error(PROG, "one INDEX_DIR only ('%s' and '%s')", dir, argv[i]);
+        } else {
             dir = argv[i];
+        }
     }
     if (!dir)
-        return usage();
+        return tm_usage_error(PROG, "missing INDEX_DIR");
     cjkfts_index *ix;
     int rc = cjkfts_index_open(dir, NULL, CJKFTS_OPEN_READONLY, &ix);
     cjkfts_index_stats st;

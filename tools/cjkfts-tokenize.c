@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include "cjkfts.h"
+#include "term.h"
+
+#define PROG "cjkfts-tokenize"
 
 static const char *kind_name(int kind)
 {
@@ -87,15 +90,14 @@ static int tokenize_one(cjkfts_analyzer *a, const char *name, FILE *f, int compa
     return 0;
 }
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: cjkfts-tokenize [-c] [--no-fold] [--stemmer=LANG] [--strict] "
-                    "[FILE...]\n"
-                    "  -c              compact output: term@position ...\n"
-                    "  --no-fold       do not fold traditional/simplified/shinjitai variants\n"
-                    "  --stemmer=LANG  Snowball algorithm (default english; empty: none)\n"
-                    "  --strict        fail on invalid UTF-8 instead of replacing it\n");
-}
+static const char usage_text[] =
+    "usage: cjkfts-tokenize [-c] [--no-fold] [--stemmer=LANG] [--strict] [FILE...]\n"
+    "Print the tokens the built-in analyzer makes of each FILE (stdin without FILE or for -).\n"
+    "  -c              compact output: term@position ...\n"
+    "  --no-fold       do not fold traditional/simplified/shinjitai variants\n"
+    "  --stemmer=LANG  Snowball algorithm (default english; none or empty: no stemming)\n"
+    "  --strict        fail on invalid UTF-8 instead of replacing it\n"
+    "  -h, --help      show this help and exit\n";
 
 int main(int argc, char **argv)
 {
@@ -114,14 +116,15 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--strict") == 0) {
             opts.utf8_strict = 1;
         } else if (strncmp(a, "--stemmer=", 10) == 0) {
-            if (strlen(a + 10) >= sizeof opts.stemmer) {
-                fprintf(stderr, "cjkfts-tokenize: stemmer name too long: %s\n", a + 10);
-                return 2;
-            }
-            strcpy(opts.stemmer, a + 10);
+            const char *lang = strcmp(a + 10, "none") == 0 ? "" : a + 10;
+            if (strlen(lang) >= sizeof opts.stemmer)
+                return tm_usage_error(PROG, "stemmer name too long: %s", lang);
+            strcpy(opts.stemmer, lang);
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
         } else {
-            usage();
-            return 2;
+            return tm_usage_error(PROG, "unknown option '%s'", a);
         }
     }
     cjkfts_analyzer *an = NULL;

@@ -1,4 +1,4 @@
-/* html.c: HTML to plain text with gumbo: visible text, title, date and canonical URL. */
+/* html.c: HTML to plain text with gumbo or, for simple fragments, a direct scan. */
 #include "html.h"
 
 #include <ctype.h>
@@ -437,6 +437,198 @@ static int run(const char *s, size_t len, int verbatim, ht_page *pg, tx_buf *out
     return rc < 0 || w.body.oom || w.title.oom || w.h1.oom ? -1 : 0;
 }
 
+/* ---- fast path for simple fragments -------------------------------------------------------
+ * Most bodies are fragments such as "<p><strong>lead</strong>text<br>text</p><p>...</p>". For
+ * them gumbo's tree is exactly the stream of tags, so the text can go to the sink while the
+ * fragment is scanned, with the same calls the tree walk would make. A fragment is taken only
+ * when no rule of HTML5 parsing can make the tree differ from the stream:
+ * - characters: valid UTF-8 without the code points gumbo replaces by U+FFFD or drops (NUL,
+ *   controls other than TAB LF FF CR, U+0080..U+009F, noncharacters) and without a leading
+ *   byte order mark. CR and CR LF become LF in gumbo: all of them are one white space to
+ *   sink_text;
+ * - '&' only in &nbsp; &amp; &lt; &gt; &quot; (with ';', the name is the longest match in the
+ *   table of named references);
+ * - '<' only in the tags of fast_tags: lowercase, no attributes;
+ * - <p> and <div> only where no <p> and no inline element is open (an open p would be closed
+ *   by them; blocks inside inline elements are left to gumbo), an inline element never inside
+ *   one of its own name (formatting elements have a limit of three), an end tag only for the
+ *   current element (no implied end tags, no adoption agency), at most FAST_DEPTH open.
+ * Everything then lands in <body>, in order: the modes before <body> only drop white space,
+ * which the sink drops as leading space anyway. The line breaks of <body> itself and of the
+ * elements still open at the end of the input fall before the first or after the last text,
+ * where the sink never writes them, so they are not made. There is no <pre>: all text goes
+ * through sink_text, as in the tree walk of a fragment. */
+
+enum { FT_BR = 1, FT_P, FT_DIV, FT_B, FT_STRONG, FT_EM, FT_I, FT_U, FT_SPAN };
+#define FAST_DEPTH 32
+
+typedef struct fast_tag {
+    const char *text;
+    unsigned char len, id, end;
+} fast_tag;
+
+#define FT(text, id, end) {text, sizeof text - 1, id, end}
+static const fast_tag fast_tags[] = {
+    FT("<br>", FT_BR, 0),          FT("<br/>", FT_BR, 0),        FT("<br />", FT_BR, 0),
+    FT("<p>", FT_P, 0),            FT("</p>", FT_P, 1),
+    FT("<div>", FT_DIV, 0),        FT("</div>", FT_DIV, 1),
+    FT("<strong>", FT_STRONG, 0),  FT("</strong>", FT_STRONG, 1),
+    FT("<b>", FT_B, 0),            FT("</b>", FT_B, 1),
+    FT("<em>", FT_EM, 0),          FT("</em>", FT_EM, 1),
+    FT("<i>", FT_I, 0),            FT("</i>", FT_I, 1),
+    FT("<u>", FT_U, 0),            FT("</u>", FT_U, 1),
+    FT("<span>", FT_SPAN, 0),      FT("</span>", FT_SPAN, 1),
+};
+#undef FT
+
+static const struct {
+    const char *name, *text;
+    unsigned char len;
+} fast_refs[] = {
+    {"&nbsp;", "\xc2\xa0", 6}, {"&amp;", "&", 5}, {"&lt;", "<", 4},
+    {"&gt;", ">", 4},          {"&quot;", "\"", 6},
+};
+
+typedef struct fast {
+    sink *k;                         /* NULL: only check */
+    unsigned char open[FAST_DEPTH];  /* open elements, innermost last */
+    size_t depth;
+    unsigned open_mask;              /* bits 1 << id of the open p and inline elements */
+} fast;
+
+static int fast_is_block(int id)
+{
+    return id == FT_P || id == FT_DIV;
+}
+
+static void fast_text(fast *f, const char *s, size_t len)
+{
+    if (f->k && len)
+        sink_text(f->k, s, len);
+}
+
+static int fast_open(fast *f, int id)
+{
+    if (f->depth == FAST_DEPTH ||
+        (fast_is_block(id) ? f->open_mask != 0 : (f->open_mask >> id) & 1))
+        return 0;
+    f->open[f->depth++] = (unsigned char)id;
+    if (id != FT_DIV)
+        f->open_mask |= 1u << id;
+    if (f->k && fast_is_block(id))
+        sink_break(f->k, 1);
+    return 1;
+}
+
+static int fast_close(fast *f, int id)
+{
+    if (f->depth == 0 || f->open[f->depth - 1] != id)
+        return 0;
+    f->depth--;
+    if (id != FT_DIV)
+        f->open_mask &= ~(1u << id);
+    if (f->k && fast_is_block(id))
+        sink_break(f->k, 1);
+    return 1;
+}
+
+/* The tag at s[*i] == '<'; moves *i past it. Returns 0 when it is not a simple one. */
+static int fast_markup(fast *f, const char *s, size_t len, size_t *i)
+{
+    for (size_t t = 0; t < sizeof fast_tags / sizeof fast_tags[0]; t++) {
+        const fast_tag *g = &fast_tags[t];
+        if (g->len > len - *i || memcmp(s + *i, g->text, g->len) != 0)
+            continue;
+        *i += g->len;
+        if (g->id == FT_BR) {
+            if (f->k)
+                sink_break(f->k, 2);
+            return 1;
+        }
+        return g->end ? fast_close(f, g->id) : fast_open(f, g->id);
+    }
+    return 0;
+}
+
+/* The reference at s[*i] == '&'; moves *i past it. Returns 0 when it is not a simple one. */
+static int fast_ref(fast *f, const char *s, size_t len, size_t *i)
+{
+    for (size_t r = 0; r < sizeof fast_refs / sizeof fast_refs[0]; r++) {
+        size_t n = fast_refs[r].len;
+        if (n <= len - *i && memcmp(s + *i, fast_refs[r].name, n) == 0) {
+            fast_text(f, fast_refs[r].text, strlen(fast_refs[r].text));
+            *i += n;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The character at s[*i], neither '<' nor '&': moves *i past it. Returns 0 when gumbo would
+ * not keep it as it is. */
+static int fast_char(const char *s, size_t len, size_t *i)
+{
+    unsigned char c = (unsigned char)s[*i];
+    if (c < 0x80) {
+        (*i)++;
+        return (c >= 0x20 && c != 0x7f) || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+    }
+    size_t at = *i;
+    int32_t cp = tx_utf8_next(s, len, i);
+    if (cp == TX_UTF8_INVALID || cp <= 0x9f || (cp >= 0xfdd0 && cp <= 0xfdef))
+        return 0;
+    return (cp & 0xfffe) != 0xfffe && !(cp == 0xfeff && at == 0);
+}
+
+/* Scan s[0..len) as a simple fragment, writing its text to k when k is not NULL. Returns 1
+ * when it is simple, 0 when it is not (k then holds part of the text). */
+static int fast_scan(const char *s, size_t len, sink *k)
+{
+    fast f;
+    f.k = k, f.depth = 0, f.open_mask = 0;
+    size_t i = 0, text = 0;
+    while (i < len) {
+        char c = s[i];
+        if (c != '<' && c != '&') {
+            if (!fast_char(s, len, &i))
+                return 0;
+            continue;
+        }
+        fast_text(&f, s + text, i - text);
+        if (!(c == '<' ? fast_markup(&f, s, len, &i) : fast_ref(&f, s, len, &i)))
+            return 0;
+        text = i;
+    }
+    fast_text(&f, s + text, i - text);
+    return 1;
+}
+
+/* ht_to_text of an HT_HTML fragment without gumbo: 1 done, 0 not simple (out unchanged), -1
+ * out of memory. */
+static int fast_to_text(const char *s, size_t len, int one_line, tx_buf *out)
+{
+    sink k;
+    sink_init(&k, out, one_line);
+    if (!fast_scan(s, len, &k)) {
+        out->len = k.start;
+        if (out->data)
+            out->data[out->len] = '\0';
+        return 0;
+    }
+    sink_end(&k);
+    return k.oom ? -1 : 1;
+}
+
+int ht_html_is_simple(const char *s, size_t len)
+{
+    return fast_scan(s, len, NULL);
+}
+
+int ht_html_to_text_gumbo(const char *s, size_t len, int one_line, tx_buf *out)
+{
+    return run(s, len, 0, NULL, out, one_line);
+}
+
 int ht_to_text(const char *s, size_t len, int kind, int one_line, tx_buf *out)
 {
     if (kind == HT_PLAIN) {
@@ -447,6 +639,11 @@ int ht_to_text(const char *s, size_t len, int kind, int one_line, tx_buf *out)
         else
             sink_put(&k, s, len);
         return k.oom ? -1 : 0;
+    }
+    if (kind == HT_HTML) {
+        int r = fast_to_text(s, len, one_line, out);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
     }
     return run(s, len, kind == HT_ENTITIES && !one_line, NULL, out, one_line);
 }

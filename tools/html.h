@@ -1,4 +1,4 @@
-/* html.h: HTML to plain text with gumbo: visible text, title, date and canonical URL. */
+/* html.h: HTML to plain text (gumbo or a direct scan): text, title, date and canonical URL. */
 #ifndef CJKFTS_TOOLS_HTML_H
 #define CJKFTS_TOOLS_HTML_H
 
@@ -21,6 +21,14 @@ int ht_sniff(const char *s, size_t len);
  * one_line turns every line break into a space (for titles). &nbsp; becomes a plain space.
  * s must be valid UTF-8. Returns 0 or -1 when out of memory. */
 int ht_to_text(const char *s, size_t len, int kind, int one_line, tx_buf *out);
+
+/* ht_to_text(HT_HTML) converts the simple fragments (see html.c: only <p>, <div>, <br> and
+ * inline tags without attributes, properly nested, a few named references) without gumbo, to
+ * the same text. For tests: ht_html_is_simple says whether s[0..len) is one, and
+ * ht_html_to_text_gumbo converts it with gumbo alone (same arguments and result as
+ * ht_to_text). */
+int ht_html_is_simple(const char *s, size_t len);
+int ht_html_to_text_gumbo(const char *s, size_t len, int one_line, tx_buf *out);
 
 /* A whole HTML page. Every field is "" when the page has none. */
 typedef struct ht_page {

@@ -179,13 +179,8 @@ static int run(an_state *st, const uint8_t *s, size_t len, char *err, size_t err
     int rc = 0;
     while (i < len && !rc) {
         size_t start = i;
-        uint32_t cp = s[i];
-        if (cp < 0x80) {
-            i++;
-        } else {
-            int32_t c = cf_utf8_decode(s, len, &i);
-            cp = c == CF_UTF8_INVALID ? 0xFFFDu : (uint32_t)c;
-        }
+        int32_t c = cf_utf8_next(s, len, &i);
+        uint32_t cp = c == CF_UTF8_INVALID ? 0xFFFDu : (uint32_t)c;
         uint8_t info = an_chars_get(&st->chars, cp);
         if ((info & AN_F_BB) || sg.n == 0) {
             if (sg.n)

@@ -42,12 +42,13 @@ static int emit(an_tok *t, const uint8_t *term, size_t n, int kind, size_t start
 static int cjk_push(an_tok *t, uint32_t cp, size_t start, size_t end)
 {
     int rc = 0;
-    if (t->run_len) {
-        uint8_t b[8];
-        size_t n = cf_utf8_encode(t->prev_cp, b);
-        n += cf_utf8_encode(cp, b + n);
-        rc = emit(t, b, n, CJKFTS_TOKEN_BIGRAM, t->prev_start, end);
-    }
+    uint8_t b[8] = {0}; /* the previous character, then this one */
+    memcpy(b, t->prev_utf8, 4);
+    size_t n = cf_utf8_encode(cp, b + t->prev_n);
+    if (t->run_len)
+        rc = emit(t, b, t->prev_n + n, CJKFTS_TOKEN_BIGRAM, t->prev_start, end);
+    memcpy(t->prev_utf8, b + t->prev_n, 4);
+    t->prev_n = (uint8_t)n;
     t->prev_cp = cp, t->prev_start = start, t->prev_end = end;
     t->run_len++;
     return rc;
@@ -57,11 +58,11 @@ static int cjk_end(an_tok *t)
 {
     if (!t->run_len)
         return 0;
-    uint8_t b[4];
-    size_t n = cf_utf8_encode(t->prev_cp, b);
     int kind = t->run_len == 1 ? CJKFTS_TOKEN_UNIGRAM : CJKFTS_TOKEN_TAIL;
     t->run_len = 0;
-    return emit(t, b, n, kind, t->prev_start, t->prev_end);
+    int rc = emit(t, t->prev_utf8, t->prev_n, kind, t->prev_start, t->prev_end);
+    t->prev_n = 0;
+    return rc;
 }
 
 /* ---- words and numbers --------------------------------------------------------------------- */

@@ -19,22 +19,40 @@
 #define NLEVELS 8
 static const uint32_t level_size[NLEVELS] = {16, 32, 64, 128, 256, 512, 1024, 2048};
 
-#define INLINE_KEY 36
+#define INLINE_KEY 40
 
-/* 64 bytes, one term; the array is 64-byte aligned. */
+/* The cold part of a term, read when it is created and when the buffer is flushed: its key
+ * (field byte first) and the first slice of its stream. 48 bytes. */
 typedef struct bterm {
     uint32_t key_len;
+    uint32_t start;
     union {
         uint8_t inl[INLINE_KEY]; /* key_len <= INLINE_KEY */
         uint32_t addr;          /* longer keys live in the pool */
     } key;
-    uint32_t last_doc, doc_freq, total;
-    uint32_t cur, start; /* the stream: write address, first slice */
-    uint16_t left;       /* bytes left in the current slice */
-    uint8_t level;
 } bterm;
 
-_Static_assert(sizeof(bterm) == 64, "bterm is one cache line");
+/* The hot part lives in the hash table itself: what adding a posting reads and writes, and
+ * the key's first 8 bytes, which are the whole key for CJK bigrams (field byte + 6 bytes of
+ * UTF-8). Adding a posting of such a term touches one slot and the end of the term's stream,
+ * nothing else. 32 bytes, two per cache line (the table is 64-byte aligned). */
+typedef struct bslot {
+    uint64_t key8; /* key bytes 0..7 loaded little-endian, zero-padded */
+    uint32_t hash;
+    uint32_t term; /* index + 1 into terms; 0 = empty */
+    uint32_t cur;  /* stream write address */
+    uint32_t last_doc, doc_freq;
+    uint16_t left; /* bytes left in the stream's current slice */
+    uint8_t level; /* the current slice's size class */
+    uint8_t klen;  /* key length when it is <= 8 (key8 is the whole key), else 0 */
+} bslot;
+
+_Static_assert(sizeof(bterm) == 48, "bterm size");
+_Static_assert(sizeof(bslot) == 32, "two slots per cache line");
+
+/* Slots in use at most 7/10 of the table. */
+#define LOAD_NUM 7
+#define LOAD_DEN 10
 
 typedef struct bdoc {
     uint32_t len[IX_NFIELDS];
@@ -46,10 +64,10 @@ struct ix_buffer {
     uint8_t *owned; /* 1 where pages[i] is the start of its own allocation */
     uint32_t npages, pagecap, npages_used;
     uint32_t top; /* bytes used in the current page */
-    void *terms_raw;
-    bterm *terms; /* terms_raw rounded up to 64 bytes */
+    bterm *terms;
     uint32_t nterms, termcap;
-    uint64_t *slots; /* hash << 32 | term index + 1; 0 = empty */
+    void *slots_raw;
+    bslot *slots; /* slots_raw rounded up to 64 bytes; a power of two of them */
     uint32_t nslots;
     bdoc *docs;
     uint8_t *live;
@@ -257,8 +275,8 @@ void ix_buffer_free(ix_buffer *b)
             cf_free(b->pages[i]);
     cf_free(b->pages);
     cf_free(b->owned);
-    cf_free(b->terms_raw);
-    cf_free(b->slots);
+    cf_free(b->terms);
+    cf_free(b->slots_raw);
     cf_free(b->docs);
     cf_free(b->live);
     cf_free(b);
@@ -272,7 +290,7 @@ void ix_buffer_free(ix_buffer *b)
  * the flush will need to sort. */
 size_t ix_buffer_mem(const ix_buffer *b)
 {
-    size_t slots = (size_t)b->nterms * 4 + 1024;
+    size_t slots = (size_t)b->nterms * 3 + 1024; /* the table at its fullest, as filled now */
     if (slots > b->nslots)
         slots = b->nslots;
     return (size_t)b->npages_used * PAGE_SIZE + (size_t)b->nterms * (sizeof(bterm) + SORT_MEM) +
@@ -302,80 +320,82 @@ static inline const uint8_t *key_of(const ix_buffer *b, const bterm *t)
     return t->key_len <= INLINE_KEY ? t->key.inl : at(b, t->key.addr);
 }
 
-static inline bool key_eq(const ix_buffer *b, const bterm *t, int field, const char *term,
-                          size_t len)
+/* The first 8 bytes of the key (field byte, then the term), little-endian, zero-padded. */
+static inline uint64_t key8_of(int field, const char *term, size_t len)
 {
-    if (t->key_len != len + 1)
+    uint8_t k[8] = {(uint8_t)field};
+    memcpy(k + 1, term, len < 7 ? len : 7);
+    return cf_get_u64le(k);
+}
+
+/* The same for a term with at least 8 readable bytes from its start (a document's terms). */
+static inline uint64_t key8_padded(int field, const char *term, size_t len)
+{
+    uint64_t v = cf_get_u64le((const uint8_t *)term) << 8 | (uint8_t)field;
+    return len >= 7 ? v : v & (((uint64_t)1 << (8 * (len + 1))) - 1);
+}
+
+static inline bool slot_matches(const ix_buffer *b, const bslot *s, uint32_t h, uint64_t key8,
+                                int field, const char *term, size_t len)
+{
+    if (s->hash != h || s->key8 != key8)
         return false;
-    const uint8_t *k = key_of(b, t);
-    return k[0] == field && memcmp(k + 1, term, len) == 0;
+    if (s->klen)
+        return s->klen == len + 1;
+    const bterm *t = &b->terms[s->term - 1]; /* a key longer than 8 bytes */
+    return t->key_len == len + 1 && memcmp(key_of(b, t) + 1, term, len) == 0 &&
+           key_of(b, t)[0] == field;
 }
 
 static int grow_slots(ix_buffer *b)
 {
     uint32_t n = b->nslots ? b->nslots * 2 : 1024;
-    if (n == 0)
+    if (n == 0 || n > UINT32_MAX / LOAD_DEN)
         return CJKFTS_ETOOBIG;
-    uint64_t *s = cf_calloc(n, sizeof *s);
-    if (!s)
+    uint8_t *raw = cf_calloc((size_t)n + 2, sizeof(bslot));
+    if (!raw)
         return CJKFTS_ENOMEM;
+    bslot *s = (bslot *)(void *)(raw + ((64 - ((uintptr_t)raw & 63)) & 63));
+    cf_advise_huge(raw, ((size_t)n + 2) * sizeof(bslot));
     for (uint32_t i = 0; i < b->nslots; i++) {
-        uint64_t v = b->slots[i];
-        if (!v)
+        const bslot *v = &b->slots[i];
+        if (!v->term)
             continue;
-        uint32_t j = (uint32_t)(v >> 32) & (n - 1);
-        while (s[j])
+        uint32_t j = v->hash & (n - 1);
+        while (s[j].term)
             j = (j + 1) & (n - 1);
-        s[j] = v;
+        s[j] = *v;
     }
-    cf_free(b->slots);
+    cf_free(b->slots_raw);
+    b->slots_raw = raw;
     b->slots = s;
     b->nslots = n;
-    cf_advise_huge(s, (size_t)n * sizeof *s);
     return 0;
 }
 
-/* Find a term; *slot gets the slot where it is or where it would go. */
-static inline bterm *find_term(const ix_buffer *b, int field, const char *term, size_t len,
-                               uint32_t h, uint32_t *slot)
+/* The slot of a term, or the empty slot where it would go. */
+static inline bslot *find_slot(const ix_buffer *b, int field, const char *term, size_t len,
+                               uint32_t h, uint64_t key8)
 {
     uint32_t mask = b->nslots - 1, j = h & mask;
-    for (;;) {
-        uint64_t s = b->slots[j];
-        if (!s)
-            break;
-        if ((uint32_t)(s >> 32) == h) {
-            bterm *t = &b->terms[(uint32_t)s - 1];
-            if (key_eq(b, t, field, term, len)) {
-                *slot = j;
-                return t;
-            }
-        }
+    while (b->slots[j].term && !slot_matches(b, &b->slots[j], h, key8, field, term, len))
         j = (j + 1) & mask;
-    }
-    *slot = j;
-    return NULL;
+    return &b->slots[j];
 }
 
 static int grow_terms(ix_buffer *b)
 {
     uint32_t cap = b->termcap ? b->termcap * 2 : 1024;
-    size_t old_off = (size_t)((uint8_t *)b->terms - (uint8_t *)b->terms_raw);
-    uint8_t *raw = cf_realloc(b->terms_raw, (size_t)cap * sizeof(bterm) + 64);
-    if (!raw)
+    bterm *t = cf_realloc(b->terms, (size_t)cap * sizeof *t);
+    if (!t)
         return CJKFTS_ENOMEM;
-    size_t off = (64 - ((uintptr_t)raw & 63)) & 63;
-    if (b->terms_raw && off != old_off)
-        memmove(raw + off, raw + old_off, (size_t)b->nterms * sizeof(bterm));
-    b->terms_raw = raw;
-    b->terms = (bterm *)(void *)(raw + off);
-    cf_advise_huge(raw, (size_t)cap * sizeof(bterm) + 64);
+    b->terms = t;
     b->termcap = cap;
     return 0;
 }
 
 static int new_term(ix_buffer *b, int field, const char *term, size_t len, uint32_t h,
-                    uint32_t slot, bterm **out)
+                    uint64_t key8, bslot *s)
 {
     if (len + 1 > UINT32_MAX / 2)
         return CJKFTS_ETOOBIG;
@@ -383,7 +403,6 @@ static int new_term(ix_buffer *b, int field, const char *term, size_t len, uint3
     if (rc)
         return rc;
     bterm *t = &b->terms[b->nterms];
-    memset(t, 0, sizeof *t);
     t->key_len = (uint32_t)len + 1;
     uint8_t *k = t->key.inl;
     if (t->key_len > INLINE_KEY) {
@@ -393,12 +412,12 @@ static int new_term(ix_buffer *b, int field, const char *term, size_t len, uint3
     }
     k[0] = (uint8_t)field;
     memcpy(k + 1, term, len);
-    rc = stream_new(b, &t->start, &t->cur, &t->left, &t->level);
-    if (rc)
+    bslot v = {.key8 = key8, .hash = h, .last_doc = UINT32_MAX,
+               .klen = (uint8_t)(len + 1 <= 8 ? len + 1 : 0)};
+    if ((rc = stream_new(b, &t->start, &v.cur, &v.left, &v.level)))
         return rc;
-    t->last_doc = UINT32_MAX;
-    b->slots[slot] = (uint64_t)h << 32 | ++b->nterms;
-    *out = t;
+    v.term = ++b->nterms;
+    *s = v;
     return 0;
 }
 
@@ -429,7 +448,7 @@ int ix_buffer_begin_doc(ix_buffer *b, uint32_t *doc)
 }
 
 /* Append a varint to a term's stream. */
-static inline int put_varint(ix_buffer *b, bterm *t, uint32_t v)
+static inline int put_varint(ix_buffer *b, bslot *t, uint32_t v)
 {
     if (t->left >= 5) { /* room for any varint: no slice checks */
         uint8_t *o = at(b, t->cur);
@@ -446,19 +465,20 @@ static inline int put_varint(ix_buffer *b, bterm *t, uint32_t v)
     return stream_varint(b, &t->cur, &t->left, &t->level, v);
 }
 
-/* Add the current document's occurrences of one term: freq positions (none for the id). */
+/* Add the current document's occurrences of one term (8 bytes readable from term on, see
+ * ix_doctoks): freq positions (none for the id). */
 static int add_doc_term(ix_buffer *b, int field, const char *term, size_t len, uint32_t h,
                         const uint32_t *pos, uint32_t freq)
 {
-    if (b->nterms >= b->nslots / 2) {
+    if ((uint64_t)b->nterms * LOAD_DEN >= (uint64_t)b->nslots * LOAD_NUM) {
         int rc = grow_slots(b);
         if (rc)
             return rc;
     }
-    uint32_t slot;
-    bterm *t = find_term(b, field, term, len, h, &slot);
+    uint64_t key8 = key8_padded(field, term, len);
+    bslot *t = find_slot(b, field, term, len, h, key8);
     int rc = 0;
-    if (!t && (rc = new_term(b, field, term, len, h, slot, &t)))
+    if (!t->term && (rc = new_term(b, field, term, len, h, key8, t)))
         return rc;
     uint32_t delta = b->cur_doc - (t->last_doc == UINT32_MAX ? 0 : t->last_doc);
     rc = put_varint(b, t, delta << 1 | (freq == 1));
@@ -466,7 +486,6 @@ static int add_doc_term(ix_buffer *b, int field, const char *term, size_t len, u
         rc = put_varint(b, t, freq);
     t->last_doc = b->cur_doc;
     t->doc_freq++;
-    t->total += freq;
     uint32_t last = 0;
     for (uint32_t k = 0; k < freq && !rc && field < IX_NFIELDS; k++) {
         rc = put_varint(b, t, pos[k] - last);
@@ -476,9 +495,8 @@ static int add_doc_term(ix_buffer *b, int field, const char *term, size_t len, u
 }
 
 /* Add the grouped terms of the current document to the buffer. Looks ahead while adding:
- * the slot of term i + 2L, the term of i + L and the end of the stream of term i + L/2 are
- * fetched into the cache before they are needed, so the cache misses of several terms
- * overlap. */
+ * the slot of term i + L and the end of the stream of term i + L/2 are fetched into the cache
+ * before they are needed, so the cache misses of several terms overlap. */
 #define LOOKAHEAD 16
 
 int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d)
@@ -488,19 +506,12 @@ int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d)
     for (uint32_t i = 0; i < n && !rc; i++) {
         if (b->nslots) {
             uint32_t mask = b->nslots - 1;
-            if (i + 2 * LOOKAHEAD < n)
-                __builtin_prefetch(&b->slots[d->terms[i + 2 * LOOKAHEAD].hash & mask]);
-            if (i + LOOKAHEAD < n) {
-                const ix_dterm *nt = &d->terms[i + LOOKAHEAD];
-                uint64_t s = b->slots[nt->hash & mask];
-                if (s && (uint32_t)(s >> 32) == nt->hash)
-                    __builtin_prefetch(&b->terms[(uint32_t)s - 1]);
-            }
+            if (i + LOOKAHEAD < n)
+                __builtin_prefetch(&b->slots[d->terms[i + LOOKAHEAD].hash & mask]);
             if (i + LOOKAHEAD / 2 < n) {
-                const ix_dterm *nt = &d->terms[i + LOOKAHEAD / 2];
-                uint64_t s = b->slots[nt->hash & mask];
-                if (s && (uint32_t)(s >> 32) == nt->hash)
-                    __builtin_prefetch(at(b, b->terms[(uint32_t)s - 1].cur), 1);
+                const bslot *s = &b->slots[d->terms[i + LOOKAHEAD / 2].hash & mask];
+                if (s->term && s->hash == d->terms[i + LOOKAHEAD / 2].hash)
+                    __builtin_prefetch(at(b, s->cur), 1);
             }
         }
         const ix_dterm *t = &d->terms[i];
@@ -524,10 +535,9 @@ int ix_buffer_find_id(const ix_buffer *b, const char *id, size_t len, uint32_t *
 {
     if (!b->nslots)
         return CJKFTS_ENOTFOUND;
-    uint32_t slot;
-    const bterm *t = find_term(b, IX_FIELD_ID, id, len, ix_term_hash(IX_FIELD_ID, id, len),
-                               &slot);
-    if (!t || t->last_doc >= b->ndocs)
+    const bslot *t = find_slot(b, IX_FIELD_ID, id, len, ix_term_hash(IX_FIELD_ID, id, len),
+                               key8_of(IX_FIELD_ID, id, len));
+    if (!t->term || t->last_doc >= b->ndocs)
         return CJKFTS_ENOTFOUND;
     *doc = t->last_doc; /* earlier documents with this id were deleted when it was re-added */
     return 0;
@@ -537,7 +547,7 @@ int ix_buffer_find_id(const ix_buffer *b, const char *id, size_t len, uint32_t *
 
 typedef struct sort_ent {
     uint64_t prefix; /* first 8 key bytes, big-endian, for fast comparisons */
-    uint32_t term;
+    uint32_t term, doc_freq;
     const ix_buffer *b;
 } sort_ent;
 
@@ -586,15 +596,16 @@ static int sort_ents(sort_ent *e, uint32_t n)
     return 0;
 }
 
-static int flush_term(const ix_buffer *b, const bterm *t, ix_segw *w, cf_err *err)
+static int flush_term(const ix_buffer *b, const sort_ent *e, ix_segw *w, cf_err *err)
 {
+    const bterm *t = &b->terms[e->term];
     const uint8_t *key = key_of(b, t);
     int field = key[0];
     int rc = ix_segw_term_begin(w, key, t->key_len, err);
     stream_rd r;
     stream_rd_init(&r, b, t->start);
     uint32_t doc = 0;
-    for (uint32_t j = 0; j < t->doc_freq && !rc; j++) {
+    for (uint32_t j = 0; j < e->doc_freq && !rc; j++) {
         uint32_t code = stream_get_varint(&r);
         doc += code >> 1;
         uint32_t freq = code & 1 ? 1 : stream_get_varint(&r);
@@ -616,27 +627,23 @@ int ix_buffer_flush(const ix_buffer *b, ix_segw *w, cf_err *err)
     sort_ent *ents = cf_malloc((size_t)(b->nterms ? b->nterms : 1) * sizeof *ents);
     if (!ents)
         return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
-    for (uint32_t i = 0; i < b->nterms; i++) {
-        const bterm *t = &b->terms[i];
-        const uint8_t *k = key_of(b, t);
-        uint64_t p = 0;
-        for (uint32_t j = 0; j < 8; j++)
-            p = p << 8 | (j < t->key_len ? k[j] : 0);
-        ents[i] = (sort_ent){p, i, b};
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < b->nslots && n < b->nterms; i++) {
+        const bslot *s = &b->slots[i];
+        if (s->term) /* key8's bytes in big-endian order sort as the key's first 8 bytes */
+            ents[n++] = (sort_ent){__builtin_bswap64(s->key8), s->term - 1, s->doc_freq, b};
     }
-    rc = sort_ents(ents, b->nterms);
+    rc = sort_ents(ents, n);
     if (rc) {
         cf_free(ents);
         return cf_fail(err, rc, "out of memory");
     }
-    for (uint32_t i = 0; i < b->nterms && !rc; i++) {
-        if (i + 2 * LOOKAHEAD < b->nterms)
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        if (i + 2 * LOOKAHEAD < n)
             __builtin_prefetch(&b->terms[ents[i + 2 * LOOKAHEAD].term]);
-        if (i + LOOKAHEAD < b->nterms) {
-            const bterm *t = &b->terms[ents[i + LOOKAHEAD].term];
-            __builtin_prefetch(at(b, t->start));
-        }
-        rc = flush_term(b, &b->terms[ents[i].term], w, err);
+        if (i + LOOKAHEAD < n)
+            __builtin_prefetch(at(b, b->terms[ents[i + LOOKAHEAD].term].start));
+        rc = flush_term(b, &ents[i], w, err);
     }
     cf_free(ents);
     return rc;

@@ -107,8 +107,11 @@ int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len, uint3
         j = (j + 1) & mask;
     }
     if (!d->slots[j]) {
-        if (cf_buf_append(&d->bytes, term, len))
+        /* 8 bytes of room past every term: the buffer reads a term's first 8 bytes at once */
+        if (d->bytes.cap - d->bytes.len < len + 8 && cf_buf_reserve(&d->bytes, len + 8))
             return CJKFTS_ENOMEM;
+        memcpy(d->bytes.data + d->bytes.len, term, len);
+        d->bytes.len += len;
         d->terms[d->nterms] = (ix_dterm){h, (uint32_t)(d->bytes.len - len), (uint32_t)len, 0, 0,
                                       j, (uint8_t)field};
         d->slots[j] = ++d->nterms;

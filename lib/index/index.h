@@ -538,7 +538,7 @@ typedef struct ix_doctoks {
     uint32_t nterms, termcap;
     uint32_t *slots; /* term index + 1, 0 = empty */
     uint32_t nslots;
-    cf_buf bytes;  /* term bytes (ix_dterm.off, .len) */
+    cf_buf bytes;  /* term bytes (ix_dterm.off, .len); 8 readable bytes past the last */
     uint32_t *tok; /* per token: term index, then position (2 words) */
     size_t ntok, tokcap;
     uint32_t *pos; /* after ix_doctoks_group: positions by term (ix_dterm.first, .count) */

@@ -103,6 +103,24 @@ CF_HIDDEN int cf_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v);
  * advances *i past it, or CF_UTF8_INVALID and advances *i by the length of the maximal
  * invalid subpart (at least 1), as Unicode's "U+FFFD substitution of maximal subparts". */
 CF_HIDDEN int32_t cf_utf8_decode(const uint8_t *s, size_t len, size_t *i);
+/* The same, inline for the common cases (ASCII, and a well-formed 3-byte sequence, which is
+ * every CJK character of the BMP), calling cf_utf8_decode for the rest. */
+static inline int32_t cf_utf8_next(const uint8_t *s, size_t len, size_t *i)
+{
+    size_t p = *i;
+    uint32_t c = s[p];
+    if (c < 0x80) {
+        *i = p + 1;
+        return (int32_t)c;
+    }
+    /* leads E1..EC and EE..EF take any continuation bytes 80..BF (E0 and ED do not) */
+    if (c - 0xe1 < 0x0f && c != 0xed && len - p > 2 && (s[p + 1] & 0xc0) == 0x80 &&
+        (s[p + 2] & 0xc0) == 0x80) {
+        *i = p + 3;
+        return (int32_t)((c & 0x0f) << 12 | (uint32_t)(s[p + 1] & 0x3f) << 6 | (s[p + 2] & 0x3f));
+    }
+    return cf_utf8_decode(s, len, i);
+}
 /* Encode cp (< 0x110000, not a surrogate) into out (4 bytes room); returns bytes written. */
 CF_HIDDEN size_t cf_utf8_encode(uint32_t cp, uint8_t *out);
 /* True when s[0..len) is well-formed UTF-8. */

@@ -21,7 +21,8 @@ root=$dest$prefix
 (cd "$dest" && find . ! -type d | LC_ALL=C sort) >"$tmp/files"
 for f in include/cjkfts.h lib/libcjkfts.a lib/libcjkfts.so lib/libcjkfts.so.0 \
     lib/libcjkfts.so.0.1.0 lib/pkgconfig/cjkfts.pc lib/sqlite3/cjkfts_sqlite.so \
-    share/man/man1/cjkfts-index.1 share/man/man1/cjkfts-search.1 share/man/man3/cjkfts.3; do
+    share/man/man1/cjkfts-index.1 share/man/man1/cjkfts-search.1 \
+    share/man/man1/cjkfts-tokenize.1 share/man/man1/cjkfts-check.1 share/man/man3/cjkfts.3; do
     grep -qx "\./${prefix#/}/$f" "$tmp/files" || fail "not installed: $f"
 done
 for t in "$bindir"/cjkfts-*; do
@@ -39,14 +40,26 @@ nm -D --defined-only "$root/lib/sqlite3/cjkfts_sqlite.so" | awk '$2 == "T" { pri
     >"$tmp/extsyms"
 [ "$(cat "$tmp/extsyms")" = sqlite3_cjkftssqlite_init ] ||
     fail "extension exports: $(cat "$tmp/extsyms")"
-# Every option a tool's --help lists is described in its manual page.
-for tool in cjkfts-index cjkfts-search; do
-    "$bindir/$tool" --help | grep -E '^ +-' | grep -oE -- '--?[a-z][a-z-]*' | LC_ALL=C sort -u |
-        while IFS= read -r opt; do
-            grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "man/$tool.1" ||
-                fail "man/$tool.1 does not describe $opt"
-        done
+# Every tool has a manual page, and every option its --help lists is described there: the
+# options of the indented option lines and the [-x] of the usage line.
+for t in "$bindir"/cjkfts-*; do
+    printf '%s\n' "${t##*/}"
+done >"$tmp/tools"
+for tool in cjkfts-index cjkfts-search cjkfts-tokenize cjkfts-check; do
+    grep -qx "$tool" "$tmp/tools" || fail "tool not built: $tool"
 done
+while IFS= read -r tool; do
+    [ -f "man/$tool.1" ] || fail "no manual page man/$tool.1"
+    "$bindir/$tool" --help </dev/null >"$tmp/help" 2>&1 || true
+    { grep -E '^ +-' "$tmp/help" | grep -oE -- '--?[a-z][a-z-]*' || true
+      grep -iE '^usage:' "$tmp/help" | grep -oE -- '\[--?[a-z][a-z-]*' | tr -d '[' || true
+    } | LC_ALL=C sort -u >"$tmp/opts"
+    [ -s "$tmp/opts" ] || fail "$tool --help lists no option"
+    while IFS= read -r opt; do
+        grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "man/$tool.1" ||
+            fail "man/$tool.1 does not describe $opt"
+    done <"$tmp/opts"
+done <"$tmp/tools"
 for m in "$root"/share/man/man1/*.1 "$root"/share/man/man3/*.3; do
     LC_ALL=C.UTF-8 groff -k -man -Tutf8 -ww -z "$m" 2>"$tmp/groff" || fail "groff $m"
     [ ! -s "$tmp/groff" ] || { cat "$tmp/groff"; fail "man page warnings in $m"; }
@@ -147,6 +160,36 @@ sed -n '/^\.SH EXAMPLE/,/^\.SH/p' man/cjkfts.3 | sed -n '/^\.EX/,/^\.EE/p' | sed
 $cc -std=c11 -Wall -Wextra -Werror -o "$tmp/man3" "$tmp/man3.c" $flags || fail "cjkfts(3) example"
 (cd "$tmp" && LD_LIBRARY_PATH="$root/lib" ./man3) >"$tmp/man3.out" || fail "cjkfts(3) run"
 grep -q '^a1 ' "$tmp/man3.out" || fail "cjkfts(3) example found nothing: $(cat "$tmp/man3.out")"
+
+# ---- the examples of cjkfts-tokenize(1) are the tool's real output --------------------------
+# In its EXAMPLES, a line "$ command" is run (the tool found in BINDIR) and the lines after it,
+# up to the next command or the end of the block, are its output (stdout and stderr).
+sed -n '/^\.SH EXAMPLES/,/^\.SH/p' man/cjkfts-tokenize.1 | sed -n '/^\.EX/,/^\.EE/p' |
+    grep -v '^\.' | sed "s/\\\\(aq/'/g; s/\\\\-/-/g; s/\\\\e/\\\\/g" >"$tmp/tok-examples"
+# run_example: run the command in $tmp/example-cmd, compare with $tmp/example-want.
+run_example() {
+    [ -s "$tmp/example-cmd" ] || return 0
+    (PATH="$bindir:$PATH" && export PATH && sh "$tmp/example-cmd") >"$tmp/example-got" 2>&1 ||
+        true
+    diff -u "$tmp/example-want" "$tmp/example-got" ||
+        fail "cjkfts-tokenize(1) example: $(cat "$tmp/example-cmd")"
+    nexamples=$((nexamples + 1))
+}
+nexamples=0
+: >"$tmp/example-cmd"
+: >"$tmp/example-want"
+while IFS= read -r line; do
+    case $line in
+    '$ '*)
+        run_example
+        printf '%s\n' "${line#\$ }" >"$tmp/example-cmd"
+        : >"$tmp/example-want"
+        ;;
+    *) printf '%s\n' "$line" >>"$tmp/example-want" ;;
+    esac
+done <"$tmp/tok-examples"
+run_example
+[ "$nexamples" -ge 5 ] || fail "only $nexamples examples found in cjkfts-tokenize(1)"
 
 # ---- uninstall removes every file ------------------------------------------------------------
 make -s BUILD="$build" DESTDIR="$dest" PREFIX="$prefix" uninstall >"$tmp/uninstall.log" 2>&1 ||

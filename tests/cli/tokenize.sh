@@ -22,6 +22,8 @@ out=$("$bin" -c --no-fold "$tmp/a.txt")
 [ "$out" = "ガイ@0 イ@1 對@2" ]
 out=$(printf 'running' | "$bin" -c --stemmer=)
 [ "$out" = "running@0" ]
+out=$(printf 'running' | "$bin" -c --stemmer=none)
+[ "$out" = "running@0" ]
 # two files: one line each in compact mode
 out=$("$bin" -c "$tmp/a.txt" - < "$tmp/a.txt" | wc -l)
 [ "$out" -eq 2 ]
@@ -32,5 +34,11 @@ if printf 'a\377b' | "$bin" --strict 2> "$tmp/err"; then exit 1; fi
 grep -q 'invalid UTF-8 at byte offset 1' "$tmp/err"
 if "$bin" "$tmp/missing.txt" 2> "$tmp/err"; then exit 1; fi
 grep -q 'missing.txt' "$tmp/err"
-if "$bin" --bogus < /dev/null 2> "$tmp/err"; then exit 1; fi
-grep -q usage "$tmp/err"
+st=0; "$bin" --bogus < /dev/null 2> "$tmp/err" || st=$?
+[ "$st" -eq 2 ]
+grep -q "unknown option '--bogus'" "$tmp/err"
+grep -q "Try 'cjkfts-tokenize --help'" "$tmp/err"
+# --help: the usage on stdout, status 0
+"$bin" --help > "$tmp/help"
+head -1 "$tmp/help" | grep -q '^usage: cjkfts-tokenize'
+grep -q -- '--stemmer=LANG' "$tmp/help"
