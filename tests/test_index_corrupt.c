@@ -116,14 +116,20 @@ static void walk(const ix_snapshot *s)
     cf_handle_destroy(&e);
 }
 
-/* Open, walk and check; returns the first error (0 if everything passed). */
-static int probe(const char *path)
+/* Open the index at path with the whitespace analyzer of these tests. */
+static int open_ws(const char *path, cjkfts_index **ix)
 {
     cjkfts_index_options o;
     cjkfts_index_options_init(&o);
     o.analyzer_class = &ws_class;
+    return cjkfts_index_open(path, &o, 0, ix);
+}
+
+/* Open, walk and check; returns the first error (0 if everything passed). */
+static int probe(const char *path)
+{
     cjkfts_index *ix;
-    int rc = cjkfts_index_open(path, &o, 0, &ix);
+    int rc = open_ws(path, &ix);
     if (rc == 0) {
         cjkfts_reader *r;
         rc = cjkfts_reader_open(ix, &r);
@@ -272,11 +278,8 @@ static void test_fuzz_decoders(void **state)
             }
             fix_crc(m, b.len);
             spit(p, m, b.len);
-            cjkfts_index_options o;
-            cjkfts_index_options_init(&o);
-            o.analyzer_class = &ws_class;
             cjkfts_index *ix;
-            assert_int_equal(cjkfts_index_open(path, &o, 0, &ix), 0);
+            assert_int_equal(open_ws(path, &ix), 0);
             cjkfts_reader *r;
             if (cjkfts_reader_open(ix, &r) == 0) {
                 walk(ix_reader_snapshot(r));
@@ -310,11 +313,8 @@ static void test_versions(void **state)
             cf_put_u32le(m + 8, v);
             fix_crc(m, b.len);
             spit(p, m, b.len);
-            cjkfts_index_options o;
-            cjkfts_index_options_init(&o);
-            o.analyzer_class = &ws_class;
             cjkfts_index *ix;
-            int rc = cjkfts_index_open(path, &o, 0, &ix);
+            int rc = open_ws(path, &ix);
             if (rc == 0) {
                 cjkfts_reader *r = NULL;
                 rc = cjkfts_reader_open(ix, &r);
@@ -341,11 +341,8 @@ static void test_versions(void **state)
     char *pos = th_path(path, "seg_1.pos");
     blob keep = slurp(pos);
     unlink(pos);
-    cjkfts_index_options o;
-    cjkfts_index_options_init(&o);
-    o.analyzer_class = &ws_class;
     cjkfts_index *ix;
-    assert_int_equal(cjkfts_index_open(path, &o, 0, &ix), 0);
+    assert_int_equal(open_ws(path, &ix), 0);
     cjkfts_reader *r;
     assert_int_equal(cjkfts_reader_open(ix, &r), CJKFTS_ECORRUPT);
     assert_non_null(strstr(cjkfts_errmsg(ix), "missing"));
@@ -503,10 +500,7 @@ static void test_alloc_failures(void **state)
         int rc = 0;
         ix = NULL;
         w = NULL;
-        cjkfts_index_options o;
-        cjkfts_index_options_init(&o);
-        o.analyzer_class = &ws_class;
-        rc = cjkfts_index_open(path, &o, 0, &ix);
+        rc = open_ws(path, &ix);
         if (!rc)
             rc = cjkfts_writer_open(ix, &w);
         for (unsigned i = N / 2; i < N && !rc; i++) {
