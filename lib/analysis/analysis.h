@@ -108,8 +108,7 @@ typedef struct an_tok {
     size_t errlen;
     /* CJK run */
     uint64_t run_len;
-    uint32_t prev_cp;
-    uint8_t prev_utf8[4], prev_n; /* prev_cp encoded */
+    uint8_t prev_utf8[4], prev_n; /* the run's last character, UTF-8 */
     size_t prev_start, prev_end;
     /* word or number being built */
     uint8_t word[AN_TERM_MAX];

@@ -49,7 +49,7 @@ static int cjk_push(an_tok *t, uint32_t cp, size_t start, size_t end)
         rc = emit(t, b, t->prev_n + n, CJKFTS_TOKEN_BIGRAM, t->prev_start, end);
     memcpy(t->prev_utf8, b + t->prev_n, 4);
     t->prev_n = (uint8_t)n;
-    t->prev_cp = cp, t->prev_start = start, t->prev_end = end;
+    t->prev_start = start, t->prev_end = end;
     t->run_len++;
     return rc;
 }

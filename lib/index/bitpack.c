@@ -6,17 +6,6 @@
 
 #include "index/index.h"
 
-unsigned ix_bits_needed(const uint32_t *v, size_t n)
-{
-    uint32_t acc = 0;
-    for (size_t i = 0; i < n; i++)
-        acc |= v[i];
-    unsigned b = 0;
-    while (b < 32 && (acc >> b) != 0)
-        b++;
-    return b;
-}
-
 void ix_pack_at(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, unsigned bw)
 {
     if (bw == 0 || n == 0)
@@ -39,13 +28,6 @@ void ix_pack_at(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, unsign
         acc >>= 8;
     }
     *bit += (uint64_t)n * bw;
-}
-
-size_t ix_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned bw)
-{
-    uint64_t bit = 0;
-    ix_pack_at(out, &bit, v, n, bw);
-    return ix_packed_size(n, bw);
 }
 
 /* w (<= 57) bits at bit of in[0, bytes) (the caller checked bit + w <= bytes * 8). */
@@ -108,11 +90,6 @@ void ix_unpack_at(const uint8_t *in, size_t bytes, uint64_t bit, uint32_t *v, si
     UNPACK_CASE(27) UNPACK_CASE(28) UNPACK_CASE(29) UNPACK_CASE(30) UNPACK_CASE(31)
     default: unpack_w(in, bytes, bit, v, n, 32); break;
     }
-}
-
-void ix_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned bw)
-{
-    ix_unpack_at(in, ix_packed_size(n, bw), 0, v, n, bw);
 }
 
 /* ---- patched frame of reference ------------------------------------------------------------

@@ -229,22 +229,13 @@ CF_HIDDEN void ix_put_uw(uint8_t *p, uint64_t v, unsigned w);
 CF_HIDDEN unsigned ix_width_of(uint64_t v); /* bytes (1..8) needed for v */
 
 /* ---- bitpack.c ------------------------------------------------------------------------------ */
-static inline size_t ix_packed_size(size_t n, unsigned bw)
-{
-    return (n * bw + 7) / 8;
-}
-CF_HIDDEN unsigned ix_bits_needed(const uint32_t *v, size_t n);
 /* Pack n <= 128 values at bw bits from bit *bit of out (moved past them); the bits before it in
  * its byte are kept. */
 CF_HIDDEN void ix_pack_at(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n,
                           unsigned bw);
-/* Pack n <= 128 values at bw bits from byte 0; returns ix_packed_size(n, bw). */
-CF_HIDDEN size_t ix_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned bw);
 /* Unpack n values (bw <= 32) at bit of in[0, bytes) (the caller checked they are inside). */
 CF_HIDDEN void ix_unpack_at(const uint8_t *in, size_t bytes, uint64_t bit, uint32_t *v,
                             size_t n, unsigned bw);
-/* Unpack n values (bw <= 32) reading exactly ix_packed_size(n, bw) bytes. */
-CF_HIDDEN void ix_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned bw);
 /* Patched frame of reference for n <= 128 values: a width chosen to minimize the size, values
  * above it patched from exceptions. An encoding is a bit string: a head (8 or 24 bits) and a
  * body whose size follows from the head. The head as one integer has byte i at bits 8i. */
