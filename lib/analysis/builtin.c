@@ -159,12 +159,8 @@ static int check_strict(const uint8_t *s, size_t len, char *err, size_t errlen)
 {
     size_t i = 0;
     while (i < len) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
         size_t at = i;
-        if (cf_utf8_decode(s, len, &i) == CF_UTF8_INVALID) {
+        if (cf_utf8_next(s, len, &i) == CF_UTF8_INVALID) {
             snprintf(err, errlen, "invalid UTF-8 at byte offset %zu", at);
             return CJKFTS_EUTF8;
         }

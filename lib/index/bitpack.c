@@ -185,23 +185,6 @@ size_t ix_pfor_encode(uint8_t *out, const uint32_t *v, size_t n)
     return (size_t)((bit + 7) / 8);
 }
 
-bool ix_pfor_head_read(const uint8_t **p, const uint8_t *end, uint32_t *head)
-{
-    const uint8_t *s = *p;
-    if (s >= end)
-        return false;
-    if (!(s[0] & PFOR_EXC)) {
-        *head = s[0];
-        *p = s + 1;
-        return true;
-    }
-    if (end - s < 3)
-        return false;
-    *head = (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16;
-    *p = s + 3;
-    return true;
-}
-
 size_t ix_pfor_head_put(uint8_t *out, uint32_t head)
 {
     out[0] = (uint8_t)head;

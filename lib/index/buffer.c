@@ -335,16 +335,16 @@ static inline uint64_t key8_padded(int field, const char *term, size_t len)
     return len >= 7 ? v : v & (((uint64_t)1 << (8 * (len + 1))) - 1);
 }
 
+/* key8 holds the field byte: equal key8 and length make the whole key equal up to 8 bytes. */
 static inline bool slot_matches(const ix_buffer *b, const bslot *s, uint32_t h, uint64_t key8,
-                                int field, const char *term, size_t len)
+                                const char *term, size_t len)
 {
     if (s->hash != h || s->key8 != key8)
         return false;
     if (s->klen)
         return s->klen == len + 1;
-    const bterm *t = &b->terms[s->term - 1]; /* a key longer than 8 bytes */
-    return t->key_len == len + 1 && memcmp(key_of(b, t) + 1, term, len) == 0 &&
-           key_of(b, t)[0] == field;
+    const bterm *t = &b->terms[s->term - 1]; /* a key longer than 8 bytes; key8 matched */
+    return t->key_len == len + 1 && memcmp(key_of(b, t) + 8, term + 7, len - 7) == 0;
 }
 
 static int grow_slots(ix_buffer *b)
@@ -374,11 +374,11 @@ static int grow_slots(ix_buffer *b)
 }
 
 /* The slot of a term, or the empty slot where it would go. */
-static inline bslot *find_slot(const ix_buffer *b, int field, const char *term, size_t len,
-                               uint32_t h, uint64_t key8)
+static inline bslot *find_slot(const ix_buffer *b, const char *term, size_t len, uint32_t h,
+                               uint64_t key8)
 {
     uint32_t mask = b->nslots - 1, j = h & mask;
-    while (b->slots[j].term && !slot_matches(b, &b->slots[j], h, key8, field, term, len))
+    while (b->slots[j].term && !slot_matches(b, &b->slots[j], h, key8, term, len))
         j = (j + 1) & mask;
     return &b->slots[j];
 }
@@ -476,7 +476,7 @@ static int add_doc_term(ix_buffer *b, int field, const char *term, size_t len, u
             return rc;
     }
     uint64_t key8 = key8_padded(field, term, len);
-    bslot *t = find_slot(b, field, term, len, h, key8);
+    bslot *t = find_slot(b, term, len, h, key8);
     int rc = 0;
     if (!t->term && (rc = new_term(b, field, term, len, h, key8, t)))
         return rc;
@@ -535,7 +535,7 @@ int ix_buffer_find_id(const ix_buffer *b, const char *id, size_t len, uint32_t *
 {
     if (!b->nslots)
         return CJKFTS_ENOTFOUND;
-    const bslot *t = find_slot(b, IX_FIELD_ID, id, len, ix_term_hash(IX_FIELD_ID, id, len),
+    const bslot *t = find_slot(b, id, len, ix_term_hash(IX_FIELD_ID, id, len),
                                key8_of(IX_FIELD_ID, id, len));
     if (!t->term || t->last_doc >= b->ndocs)
         return CJKFTS_ENOTFOUND;

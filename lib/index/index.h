@@ -273,8 +273,22 @@ static inline uint64_t ix_pfor_body_bits(uint32_t head, size_t n)
  * malformed or truncated. */
 CF_HIDDEN uint64_t ix_pfor_bits_at(const uint8_t *in, size_t bytes, uint64_t bit, size_t n);
 /* Heads as bytes (kept in dictionary entries): read at *p (moved past it; false when
- * truncated), written to out (returns its length, 1 or 3). */
-CF_HIDDEN bool ix_pfor_head_read(const uint8_t **p, const uint8_t *end, uint32_t *head);
+ * truncated; inline: dictionary scans read one per entry), written to out (returns its
+ * length, 1 or 3). */
+static inline bool ix_pfor_head_read(const uint8_t **p, const uint8_t *end, uint32_t *head)
+{
+    const uint8_t *s = *p;
+    if (s < end && !(s[0] & 0x40)) { /* no exceptions: the head is one byte */
+        *head = s[0];
+        *p = s + 1;
+        return true;
+    }
+    if (end - s < 3)
+        return false;
+    *head = (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16;
+    *p = s + 3;
+    return true;
+}
 CF_HIDDEN size_t ix_pfor_head_put(uint8_t *out, uint32_t head);
 /* Byte-aligned forms: an encoding from byte 0 rounded up to whole bytes. encode returns its
  * bytes (out needs IX_PFOR_MAX); decode the end of the encoding or NULL when malformed; size

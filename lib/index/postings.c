@@ -373,21 +373,11 @@ int ix_postw_end(ix_postw *w, ix_term_info *ti, cf_err *err)
 /* A PFOR head in an entry (1 or 3 bytes). */
 static inline bool read_head(ix_rd *r, uint32_t *head)
 {
-    const uint8_t *p = r->p;
-    if (p < r->end && !(*p & 0x40)) { /* the common one-byte head */
-        *head = *p;
-        r->p = p + 1;
+    if (ix_pfor_head_read(&r->p, r->end, head))
         return true;
-    }
-    if (r->end - p < 3) {
-        r->bad = true;
-        return false;
-    }
-    *head = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
-    r->p = p + 3;
-    return true;
+    r->bad = true;
+    return false;
 }
-
 
 /* Positions of a term whose list is one block: one chunk with its head here (or given by the
  * packed heads), or their size. */

@@ -70,13 +70,8 @@ size_t cf_utf8_encode(uint32_t cp, uint8_t *out)
 bool cf_utf8_valid(const uint8_t *s, size_t len)
 {
     size_t i = 0;
-    while (i < len) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        if (cf_utf8_decode(s, len, &i) == CF_UTF8_INVALID)
+    while (i < len)
+        if (cf_utf8_next(s, len, &i) == CF_UTF8_INVALID)
             return false;
-    }
     return true;
 }
