@@ -127,28 +127,23 @@ static uint64_t places_bits(size_t n, size_t ne, bool *bitmap)
     return *bitmap ? n : list;
 }
 
-/* Unary codes of the high parts v[i] >> k: that many 0 bits, then a 1 bit. */
-static void put_unary(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, unsigned k)
+/* Unary codes of the high parts v[i] >> k, whose sum is q: that many 0 bits, then a 1 bit. */
+static void put_unary(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, unsigned k,
+                      uint64_t q)
 {
     size_t o = (size_t)(*bit >> 3);
-    unsigned have = (unsigned)(*bit & 7);
-    uint64_t acc = have ? out[o] & ((1u << have) - 1) : 0, total = 0;
+    unsigned have = (unsigned)(*bit & 7); /* bits in acc, below 32 between values */
+    uint64_t acc = have ? out[o] & ((1u << have) - 1) : 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t q = v[i] >> k;
-        total += (uint64_t)q + 1;
-        for (have += q % 32, q -= q % 32; q; q -= 32) { /* whole words of zeros */
+        uint32_t z = v[i] >> k;
+        for (; z >= 32; z -= 32) { /* a word's worth of zeros */
             cf_put_u32le(out + o, (uint32_t)acc);
             o += 4;
             acc >>= 32;
         }
+        acc |= (uint64_t)1 << (have + z); /* have + z < 63 */
+        have += z + 1;
         if (have >= 32) {
-            cf_put_u32le(out + o, (uint32_t)acc);
-            o += 4;
-            acc >>= 32;
-            have -= 32;
-        }
-        acc |= (uint64_t)1 << have;
-        if (++have >= 32) {
             cf_put_u32le(out + o, (uint32_t)acc);
             o += 4;
             acc >>= 32;
@@ -159,33 +154,40 @@ static void put_unary(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, 
         out[o++] = (uint8_t)acc;
         acc >>= 8;
     }
-    *bit += total;
+    *bit += n + q;
 }
 
 #define RICE_MAX_Q 0xffu /* the sum of the high parts fits the head's second byte */
 
-/* The cheapest Rice parameter for v, among the few around log2 of the mean (where the optimum
- * lies), with its size in bits (head included); UINT64_MAX when none fits the head. */
-static uint64_t rice_choose(const uint32_t *v, size_t n, unsigned *k_out, uint64_t *q_out)
+/* The cheapest Rice parameter for v (whose sum is given), among the four from bitlen(mean) - 3
+ * to bitlen(mean) (the optimum lies there), with its size in bits (head included); UINT64_MAX
+ * when none fits the head. */
+static uint64_t rice_choose(const uint32_t *v, size_t n, uint64_t sum, unsigned *k_out,
+                            uint64_t *q_out)
 {
-    uint64_t sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += v[i];
-    unsigned top = n ? bit_len((uint32_t)(sum / n > 0xffffffffu ? 0xffffffffu : sum / n)) : 0;
-    unsigned k0 = top > 3 ? top - 3 : 0, k1 = top < 30 ? top : 30;
-    uint64_t q[4] = {0}, best = UINT64_MAX;
-    for (size_t i = 0; i < n; i++)
-        for (unsigned j = 0; j < 4; j++)
-            q[j] += v[i] >> (k0 + j > 30 ? 30 : k0 + j);
-    for (unsigned k = k0; k <= k1; k++) {
-        uint64_t qs = q[k - k0];
-        if (qs > RICE_MAX_Q)
+    unsigned top = n ? bit_len((uint32_t)(sum / n)) : 0; /* the mean is below 2^32 */
+    unsigned k0 = top > 3 ? top - 3 : 0;
+    /* 32-bit sums of high parts capped at 2^16 (any of them makes q too big for the head
+     * anyway) cannot overflow for 128 values */
+    uint32_t q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+    uint64_t best = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t t = v[i] >> k0;
+        t = t < 0x10000 ? t : 0x10000;
+        q0 += t;
+        q1 += t >> 1;
+        q2 += t >> 2;
+        q3 += t >> 3;
+    }
+    const uint32_t q[4] = {q0, q1, q2, q3};
+    for (unsigned j = 0; j < 4 && k0 + j <= top && k0 + j <= 30; j++) {
+        if (q[j] > RICE_MAX_Q)
             continue;
-        uint64_t bits = 16 + (uint64_t)n * (k + 1) + qs;
+        uint64_t bits = 16 + (uint64_t)n * (k0 + j + 1) + q[j];
         if (bits < best) {
             best = bits;
-            *k_out = k;
-            *q_out = qs;
+            *k_out = k0 + j;
+            *q_out = q[j];
         }
     }
     return best;
@@ -194,10 +196,13 @@ static uint64_t rice_choose(const uint32_t *v, size_t n, unsigned *k_out, uint64
 void ix_pfor_put(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, uint32_t *head)
 {
     unsigned hist[33] = {0}, maxb = 0;
+    uint64_t sum = 0, lens = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned b = bit_len(v[i]);
         hist[b]++;
         maxb = b > maxb ? b : maxb;
+        sum += v[i];
+        lens += b;
     }
     /* size in bits for each width: plain, or with exceptions above it (ties keep the wider) */
     unsigned best = maxb;
@@ -213,7 +218,9 @@ void ix_pfor_put(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, uint3
     }
     unsigned rk = 0;
     uint64_t rq = 0;
-    if (rice_choose(v, n, &rk, &rq) < best_bits) {
+    /* A value of bit length L costs at least L + 1 bits in Rice at any k, so Rice cannot win
+     * unless 16 + n + the sum of the lengths is below the PFOR size. */
+    if (16 + n + lens < best_bits && rice_choose(v, n, sum, &rk, &rq) < best_bits) {
         uint32_t h = (IX_PFOR_RICE + rk) | (uint32_t)rq << 8;
         if (head)
             *head = h;
@@ -225,7 +232,7 @@ void ix_pfor_put(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, uint3
                 low[i] = v[i] & mask;
             ix_pack_at(out, bit, low, n, rk);
         }
-        put_unary(out, bit, v, n, rk);
+        put_unary(out, bit, v, n, rk, rq);
         return;
     }
     uint32_t low[IX_BLOCK], high[IX_BLOCK], idx[IX_BLOCK];
