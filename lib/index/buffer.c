@@ -320,21 +320,6 @@ static inline const uint8_t *key_of(const ix_buffer *b, const bterm *t)
     return t->key_len <= INLINE_KEY ? t->key.inl : at(b, t->key.addr);
 }
 
-/* The first 8 bytes of the key (field byte, then the term), little-endian, zero-padded. */
-static inline uint64_t key8_of(int field, const char *term, size_t len)
-{
-    uint8_t k[8] = {(uint8_t)field};
-    memcpy(k + 1, term, len < 7 ? len : 7);
-    return cf_get_u64le(k);
-}
-
-/* The same for a term with at least 8 readable bytes from its start (a document's terms). */
-static inline uint64_t key8_padded(int field, const char *term, size_t len)
-{
-    uint64_t v = cf_get_u64le((const uint8_t *)term) << 8 | (uint8_t)field;
-    return len >= 7 ? v : v & (((uint64_t)1 << (8 * (len + 1))) - 1);
-}
-
 /* key8 holds the field byte: equal key8 and length make the whole key equal up to 8 bytes. */
 static inline bool slot_matches(const ix_buffer *b, const bslot *s, uint32_t h, uint64_t key8,
                                 const char *term, size_t len)
@@ -410,8 +395,12 @@ static int new_term(ix_buffer *b, int field, const char *term, size_t len, uint3
             return rc;
         k = at(b, t->key.addr);
     }
-    k[0] = (uint8_t)field;
-    memcpy(k + 1, term, len);
+    if (len <= 7) {
+        cf_put_u64le(k, key8); /* the whole key; the inline key has room for 8 bytes */
+    } else {
+        k[0] = (uint8_t)field;
+        memcpy(k + 1, term, len);
+    }
     bslot v = {.key8 = key8, .hash = h, .last_doc = UINT32_MAX,
                .klen = (uint8_t)(len + 1 <= 8 ? len + 1 : 0)};
     if ((rc = stream_new(b, &t->start, &v.cur, &v.left, &v.level)))
@@ -465,17 +454,17 @@ static inline int put_varint(ix_buffer *b, bslot *t, uint32_t v)
     return stream_varint(b, &t->cur, &t->left, &t->level, v);
 }
 
-/* Add the current document's occurrences of one term (8 bytes readable from term on, see
- * ix_doctoks): freq positions (none for the id). */
-static int add_doc_term(ix_buffer *b, int field, const char *term, size_t len, uint32_t h,
+/* Add the current document's occurrences of one term (key8 = ix_key8 of it; term is only
+ * read when it is longer than 7 bytes): freq positions (none for the id). */
+static int add_doc_term(ix_buffer *b, uint64_t key8, const char *term, size_t len, uint32_t h,
                         const uint32_t *pos, uint32_t freq)
 {
+    int field = (uint8_t)key8;
     if ((uint64_t)b->nterms * LOAD_DEN >= (uint64_t)b->nslots * LOAD_NUM) {
         int rc = grow_slots(b);
         if (rc)
             return rc;
     }
-    uint64_t key8 = key8_padded(field, term, len);
     bslot *t = find_slot(b, term, len, h, key8);
     int rc = 0;
     if (!t->term && (rc = new_term(b, field, term, len, h, key8, t)))
@@ -515,8 +504,8 @@ int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d)
             }
         }
         const ix_dterm *t = &d->terms[i];
-        rc = add_doc_term(b, t->field, (const char *)d->bytes.data + t->off, t->len, t->hash,
-                          d->pos + t->first, t->count);
+        const char *term = t->len > 7 ? (const char *)d->bytes.data + t->off : NULL;
+        rc = add_doc_term(b, t->key8, term, t->len, t->hash, d->pos + t->first, t->count);
     }
     return rc;
 }
@@ -535,8 +524,8 @@ int ix_buffer_find_id(const ix_buffer *b, const char *id, size_t len, uint32_t *
 {
     if (!b->nslots)
         return CJKFTS_ENOTFOUND;
-    const bslot *t = find_slot(b, id, len, ix_term_hash(IX_FIELD_ID, id, len),
-                               key8_of(IX_FIELD_ID, id, len));
+    uint64_t key8 = ix_key8(IX_FIELD_ID, id, len);
+    const bslot *t = find_slot(b, id, len, ix_term_hash(key8, id, len), key8);
     if (!t->term || t->last_doc >= b->ndocs)
         return CJKFTS_ENOTFOUND;
     *doc = t->last_doc; /* earlier documents with this id were deleted when it was re-added */
