@@ -605,6 +605,69 @@ static void test_random_texts(void **state)
 
 /* ---- options, errors, interface ------------------------------------------------------------ */
 
+/* UTF-8 of one code point, written here independently of the library. */
+static size_t utf8_of(uint32_t c, char *o)
+{
+    if (c < 0x80)
+        return o[0] = (char)c, 1;
+    if (c < 0x800)
+        return o[0] = (char)(0xc0 | c >> 6), o[1] = (char)(0x80 | (c & 0x3f)), 2;
+    if (c < 0x10000)
+        return o[0] = (char)(0xe0 | c >> 12), o[1] = (char)(0x80 | (c >> 6 & 0x3f)),
+               o[2] = (char)(0x80 | (c & 0x3f)), 3;
+    return o[0] = (char)(0xf0 | c >> 18), o[1] = (char)(0x80 | (c >> 12 & 0x3f)),
+           o[2] = (char)(0x80 | (c >> 6 & 0x3f)), o[3] = (char)(0x80 | (c & 0x3f)), 4;
+}
+
+/* The normalized text of two code points when it is two CJK code points (*x, *y). */
+static bool cjk_pair_norm(const char *text, size_t len, uint32_t *x, uint32_t *y)
+{
+    char out[64];
+    size_t n = icu_normalize(text, len, out, sizeof out), i = 0;
+    int32_t d1 = cf_utf8_decode((const uint8_t *)out, n, &i);
+    int32_t d2 = i < n ? cf_utf8_decode((const uint8_t *)out, n, &i) : CF_UTF8_INVALID;
+    if (d1 == CF_UTF8_INVALID || d2 == CF_UTF8_INVALID || i != n)
+        return false;
+    *x = (uint32_t)d1, *y = (uint32_t)d2;
+    return an_class_of(*x) == AN_CJK && an_class_of(*y) == AN_CJK;
+}
+
+/* Every CJK code point of three and four bytes (one in five of them, plus every one that
+ * folds), with and without folding, after another: the bigram is the bytes of the two
+ * normalized (and folded) characters, the tail the second one. */
+static void test_cjk_pairs(void **state)
+{
+    (void)state;
+    for (int fold = 0; fold < 2; fold++) {
+        cjkfts_analyzer *a = open_with(fold, "english");
+        uint32_t prev = 0x4e2d, n = 0; /* 中 */
+        for (uint32_t c = 0x2e80; c < 0x323b0; c++) {
+            if ((c % 5 && an_fold(c) == c) || (c >= 0xd800 && c < 0xe000))
+                continue;
+            char text[8], want[64], x[4], y[4];
+            size_t len = utf8_of(prev, text);
+            len += utf8_of(c, text + len);
+            uint32_t nx, ny;
+            if (!cjk_pair_norm(text, len, &nx, &ny))
+                continue;
+            size_t lx = utf8_of(fold ? an_fold(nx) : nx, x);
+            size_t ly = utf8_of(fold ? an_fold(ny) : ny, y);
+            snprintf(want, sizeof want, "%.*s%.*s@0 %.*s@1", (int)lx, x, (int)ly, y, (int)ly, y);
+            collect k;
+            run(a, text, len, &k);
+            if (strcmp(k.compact, want) != 0)
+                fail_msg("U+%04X U+%04X: got \"%s\", want \"%s\"", prev, c, k.compact, want);
+            assert_int_equal(k.v[0].kind, CJKFTS_TOKEN_BIGRAM);
+            assert_int_equal(k.v[1].kind, CJKFTS_TOKEN_TAIL);
+            collect_free(&k);
+            prev = c;
+            n++;
+        }
+        assert_true(n > 10000);
+        cjkfts_analyzer_close(a);
+    }
+}
+
 static void test_reuse_and_nts(void **state)
 {
     (void)state;
@@ -817,7 +880,7 @@ int main(void)
         cmocka_unit_test(test_markup),         cmocka_unit_test(test_seed_lines),
         cmocka_unit_test(test_separators_and_bad_bytes),
         cmocka_unit_test(test_long_tokens),    cmocka_unit_test(test_random_texts),
-        cmocka_unit_test(test_reuse_and_nts),
+        cmocka_unit_test(test_reuse_and_nts), cmocka_unit_test(test_cjk_pairs),
         cmocka_unit_test(test_strict_utf8),    cmocka_unit_test(test_abort),
         cmocka_unit_test(test_create_errors),  cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_custom_class),

@@ -22,7 +22,8 @@ void an_tok_begin(an_tok *t, an_stem *stem, bool fold, cjkfts_token_cb cb, void 
     t->script = AN_SCRIPT_NONE;
 }
 
-static int emit(an_tok *t, const uint8_t *term, size_t n, int kind, size_t start, size_t end)
+static inline int emit(an_tok *t, const uint8_t *term, size_t n, int kind, size_t start,
+                       size_t end)
 {
     if (t->pos > UINT32_MAX) {
         snprintf(t->err, t->errlen, "more than 2^32 tokens in one text");
@@ -39,12 +40,21 @@ static int emit(an_tok *t, const uint8_t *term, size_t n, int kind, size_t start
 
 /* ---- CJK runs ------------------------------------------------------------------------------ */
 
-static int cjk_push(an_tok *t, uint32_t cp, size_t start, size_t end)
+static inline int cjk_push(an_tok *t, uint32_t cp, size_t start, size_t end)
 {
     int rc = 0;
     uint8_t b[8] = {0}; /* the previous character, then this one */
     memcpy(b, t->prev_utf8, 4);
-    size_t n = cf_utf8_encode(cp, b + t->prev_n);
+    size_t n;
+    if (cp - 0x800 < 0xf800) { /* three bytes: every common Han and kana character */
+        uint8_t *o = b + t->prev_n;
+        o[0] = (uint8_t)(0xe0 | cp >> 12);
+        o[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
+        o[2] = (uint8_t)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        n = cf_utf8_encode(cp, b + t->prev_n);
+    }
     if (t->run_len)
         rc = emit(t, b, t->prev_n + n, CJKFTS_TOKEN_BIGRAM, t->prev_start, end);
     memcpy(t->prev_utf8, b + t->prev_n, 4);
@@ -234,7 +244,9 @@ static int word_push(an_tok *t, uint32_t cp, int cls, size_t start, size_t end)
     return rc ? rc : word_append(t, cp, cls, start, end);
 }
 
-int an_tok_put(an_tok *t, uint32_t cp, int cls, size_t start, size_t end)
+/* Everything but a CJK character outside a word. */
+static int __attribute__((noinline)) tok_put(an_tok *t, uint32_t cp, int cls, size_t start,
+                                             size_t end)
 {
     int rc;
     switch (cls) {
@@ -263,6 +275,13 @@ int an_tok_put(an_tok *t, uint32_t cp, int cls, size_t start, size_t end)
             return rc;
         return cjk_end(t);
     }
+}
+
+int an_tok_put(an_tok *t, uint32_t cp, int cls, size_t start, size_t end)
+{
+    if (cls == AN_CJK && !t->wlen) /* the common case, kept small */
+        return cjk_push(t, t->fold ? an_fold(cp) : cp, start, end);
+    return tok_put(t, cp, cls, start, end);
 }
 
 int an_tok_finish(an_tok *t)

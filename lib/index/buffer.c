@@ -320,21 +320,6 @@ static inline const uint8_t *key_of(const ix_buffer *b, const bterm *t)
     return t->key_len <= INLINE_KEY ? t->key.inl : at(b, t->key.addr);
 }
 
-/* The first 8 bytes of the key (field byte, then the term), little-endian, zero-padded. */
-static inline uint64_t key8_of(int field, const char *term, size_t len)
-{
-    uint8_t k[8] = {(uint8_t)field};
-    memcpy(k + 1, term, len < 7 ? len : 7);
-    return cf_get_u64le(k);
-}
-
-/* The same for a term with at least 8 readable bytes from its start (a document's terms). */
-static inline uint64_t key8_padded(int field, const char *term, size_t len)
-{
-    uint64_t v = cf_get_u64le((const uint8_t *)term) << 8 | (uint8_t)field;
-    return len >= 7 ? v : v & (((uint64_t)1 << (8 * (len + 1))) - 1);
-}
-
 /* key8 holds the field byte: equal key8 and length make the whole key equal up to 8 bytes. */
 static inline bool slot_matches(const ix_buffer *b, const bslot *s, uint32_t h, uint64_t key8,
                                 const char *term, size_t len)
@@ -410,8 +395,12 @@ static int new_term(ix_buffer *b, int field, const char *term, size_t len, uint3
             return rc;
         k = at(b, t->key.addr);
     }
-    k[0] = (uint8_t)field;
-    memcpy(k + 1, term, len);
+    if (len <= 7) {
+        cf_put_u64le(k, key8); /* the whole key; the inline key has room for 8 bytes */
+    } else {
+        k[0] = (uint8_t)field;
+        memcpy(k + 1, term, len);
+    }
     bslot v = {.key8 = key8, .hash = h, .last_doc = UINT32_MAX,
                .klen = (uint8_t)(len + 1 <= 8 ? len + 1 : 0)};
     if ((rc = stream_new(b, &t->start, &v.cur, &v.left, &v.level)))
@@ -465,17 +454,17 @@ static inline int put_varint(ix_buffer *b, bslot *t, uint32_t v)
     return stream_varint(b, &t->cur, &t->left, &t->level, v);
 }
 
-/* Add the current document's occurrences of one term (8 bytes readable from term on, see
- * ix_doctoks): freq positions (none for the id). */
-static int add_doc_term(ix_buffer *b, int field, const char *term, size_t len, uint32_t h,
+/* Add the current document's occurrences of one term (key8 = ix_key8 of it; term is only
+ * read when it is longer than 7 bytes): freq positions (none for the id). */
+static int add_doc_term(ix_buffer *b, uint64_t key8, const char *term, size_t len, uint32_t h,
                         const uint32_t *pos, uint32_t freq)
 {
+    int field = (uint8_t)key8;
     if ((uint64_t)b->nterms * LOAD_DEN >= (uint64_t)b->nslots * LOAD_NUM) {
         int rc = grow_slots(b);
         if (rc)
             return rc;
     }
-    uint64_t key8 = key8_padded(field, term, len);
     bslot *t = find_slot(b, term, len, h, key8);
     int rc = 0;
     if (!t->term && (rc = new_term(b, field, term, len, h, key8, t)))
@@ -515,8 +504,8 @@ int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d)
             }
         }
         const ix_dterm *t = &d->terms[i];
-        rc = add_doc_term(b, t->field, (const char *)d->bytes.data + t->off, t->len, t->hash,
-                          d->pos + t->first, t->count);
+        const char *term = t->len > 7 ? (const char *)d->bytes.data + t->off : NULL;
+        rc = add_doc_term(b, t->key8, term, t->len, t->hash, d->pos + t->first, t->count);
     }
     return rc;
 }
@@ -535,8 +524,8 @@ int ix_buffer_find_id(const ix_buffer *b, const char *id, size_t len, uint32_t *
 {
     if (!b->nslots)
         return CJKFTS_ENOTFOUND;
-    const bslot *t = find_slot(b, id, len, ix_term_hash(IX_FIELD_ID, id, len),
-                               key8_of(IX_FIELD_ID, id, len));
+    uint64_t key8 = ix_key8(IX_FIELD_ID, id, len);
+    const bslot *t = find_slot(b, id, len, ix_term_hash(key8, id, len), key8);
     if (!t->term || t->last_doc >= b->ndocs)
         return CJKFTS_ENOTFOUND;
     *doc = t->last_doc; /* earlier documents with this id were deleted when it was re-added */
@@ -548,49 +537,82 @@ int ix_buffer_find_id(const ix_buffer *b, const char *id, size_t len, uint32_t *
 typedef struct sort_ent {
     uint64_t prefix; /* first 8 key bytes, big-endian, for fast comparisons */
     uint32_t term, doc_freq;
-    const ix_buffer *b;
 } sort_ent;
 
 _Static_assert(2 * sizeof(sort_ent) <= SORT_MEM, "SORT_MEM covers the flush's sort");
 
-static int cmp_ent(const void *pa, const void *pb)
+/* A run of entries sharing their 8-byte prefix is sorted by the whole keys. */
+typedef struct tie_ent {
+    const uint8_t *key;
+    uint32_t len;
+    sort_ent e;
+} tie_ent;
+
+static int cmp_tie(const void *pa, const void *pb)
 {
-    const sort_ent *a = pa, *b = pb;
-    if (a->prefix != b->prefix)
-        return a->prefix < b->prefix ? -1 : 1;
-    const bterm *ta = &a->b->terms[a->term], *tb = &b->b->terms[b->term];
-    size_t la = ta->key_len, lb = tb->key_len;
-    int c = memcmp(key_of(a->b, ta), key_of(b->b, tb), la < lb ? la : lb);
-    return c ? c : (la < lb ? -1 : la > lb);
+    const tie_ent *a = pa, *b = pb;
+    int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len < b->len ? -1 : a->len > b->len);
 }
 
-/* Sort by key: least-significant-digit radix sort on the 8-byte prefix, then the runs that
- * share a prefix (keys longer than 8 bytes) by full comparison. */
-static int sort_ents(sort_ent *e, uint32_t n)
+static int sort_ties(const ix_buffer *b, sort_ent *e, uint32_t n)
 {
-    sort_ent *tmp = cf_malloc((size_t)(n ? n : 1) * sizeof *tmp);
-    if (!tmp)
+    tie_ent *t = cf_malloc((size_t)n * sizeof *t);
+    if (!t)
         return CJKFTS_ENOMEM;
-    for (unsigned byte = 0; byte < 8; byte++) {
-        unsigned shift = 8 * byte;
-        uint32_t count[257] = {0};
-        for (uint32_t i = 0; i < n; i++)
-            count[(e[i].prefix >> shift & 0xff) + 1]++;
-        if (count[(e[0].prefix >> shift & 0xff) + 1] == n)
-            continue; /* every key has the same byte here */
-        for (unsigned k = 0; k < 256; k++)
-            count[k + 1] += count[k];
-        for (uint32_t i = 0; i < n; i++)
-            tmp[count[e[i].prefix >> shift & 0xff]++] = e[i];
-        memcpy(e, tmp, (size_t)n * sizeof *e);
+    for (uint32_t i = 0; i < n; i++) {
+        const bterm *bt = &b->terms[e[i].term];
+        t[i] = (tie_ent){key_of(b, bt), bt->key_len, e[i]};
     }
-    cf_free(tmp);
+    qsort(t, n, sizeof *t, cmp_tie);
+    for (uint32_t i = 0; i < n; i++)
+        e[i] = t[i].e;
+    cf_free(t);
+    return 0;
+}
+
+/* Sort by key: least-significant-digit radix sort on the 8-byte prefix (the counts of every
+ * byte taken in one pass; the two arrays take turns, bytes where all keys agree are skipped),
+ * then the runs that share a prefix (keys longer than 8 bytes) by full comparison. The
+ * sorted entries end up in *e (which may then be the other array; both are freed by the
+ * caller through *e and *other). */
+static int sort_ents(const ix_buffer *b, sort_ent **e, sort_ent **other, uint32_t n)
+{
+    sort_ent *src = *e, *dst = *other;
+    uint32_t (*count)[256] = cf_calloc(8, sizeof *count);
+    if (!count)
+        return CJKFTS_ENOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t p = src[i].prefix;
+        for (unsigned byte = 0; byte < 8; byte++)
+            count[byte][p >> 8 * byte & 0xff]++;
+    }
+    for (unsigned byte = 0; byte < 8 && n; byte++) {
+        unsigned shift = 8 * byte;
+        uint32_t *c = count[byte];
+        if (c[src[0].prefix >> shift & 0xff] == n)
+            continue; /* every key has the same byte here */
+        uint32_t at_ = 0;
+        for (unsigned k = 0; k < 256; k++) {
+            uint32_t m = c[k];
+            c[k] = at_;
+            at_ += m;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            dst[c[src[i].prefix >> shift & 0xff]++] = src[i];
+        sort_ent *t = src;
+        src = dst;
+        dst = t;
+    }
+    cf_free(count);
+    *e = src;
+    *other = dst;
     for (uint32_t i = 0; i < n;) {
         uint32_t j = i + 1;
-        while (j < n && e[j].prefix == e[i].prefix)
+        while (j < n && src[j].prefix == src[i].prefix)
             j++;
-        if (j - i > 1)
-            qsort(e + i, j - i, sizeof *e, cmp_ent);
+        if (j - i > 1 && sort_ties(b, src + i, j - i))
+            return CJKFTS_ENOMEM;
         i = j;
     }
     return 0;
@@ -624,16 +646,21 @@ int ix_buffer_flush(const ix_buffer *b, ix_segw *w, cf_err *err)
         rc = ix_segw_cols(w, b->docs[d].len[0], b->docs[d].len[1], b->docs[d].date, err);
     if (rc)
         return rc;
-    sort_ent *ents = cf_malloc((size_t)(b->nterms ? b->nterms : 1) * sizeof *ents);
-    if (!ents)
+    size_t nents = b->nterms ? b->nterms : 1;
+    sort_ent *ents = cf_malloc(nents * sizeof *ents), *other = cf_malloc(nents * sizeof *other);
+    if (!ents || !other) {
+        cf_free(ents);
+        cf_free(other);
         return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    }
     uint32_t n = 0;
     for (uint32_t i = 0; i < b->nslots && n < b->nterms; i++) {
         const bslot *s = &b->slots[i];
         if (s->term) /* key8's bytes in big-endian order sort as the key's first 8 bytes */
-            ents[n++] = (sort_ent){__builtin_bswap64(s->key8), s->term - 1, s->doc_freq, b};
+            ents[n++] = (sort_ent){__builtin_bswap64(s->key8), s->term - 1, s->doc_freq};
     }
-    rc = sort_ents(ents, n);
+    rc = sort_ents(b, &ents, &other, n);
+    cf_free(other);
     if (rc) {
         cf_free(ents);
         return cf_fail(err, rc, "out of memory");

@@ -10,10 +10,27 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-uint32_t ix_term_hash(int field, const char *term, size_t len)
+/* Keys of at most 8 bytes (field byte and up to 7 term bytes: CJK bigrams, most words) are
+ * whole in key8 and get one 64-bit mix of it; longer keys are hashed by XXH3. */
+static uint32_t long_hash(uint64_t key8, const char *term, size_t len)
 {
-    uint64_t h = XXH3_64bits(term, len) ^ ((uint64_t)(field + 1) * 0x9e3779b97f4a7c15ull);
+    uint64_t h = XXH3_64bits(term, len) ^ ((key8 & 0xff) + 1) * 0x9e3779b97f4a7c15ull;
     return (uint32_t)(h ^ h >> 32);
+}
+
+static inline uint32_t term_hash(uint64_t key8, const char *term, size_t len)
+{
+    if (len > 7)
+        return long_hash(key8, term, len);
+    uint64_t h = (key8 ^ (uint64_t)len << 53) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ h >> 31) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    return (uint32_t)(h ^ h >> 32);
+}
+
+uint32_t ix_term_hash(uint64_t key8, const char *term, size_t len)
+{
+    return term_hash(key8, term, len);
 }
 
 int ix_doctoks_new(ix_doctoks **out)
@@ -37,37 +54,47 @@ void ix_doctoks_free(ix_doctoks *d)
     cf_free(d);
 }
 
-void ix_doctoks_reset(ix_doctoks *d)
+#define MIN_SLOTS 256u
+
+/* The table in use is the first nslots of the allocation (slotcap): sized for each document
+ * from its text length (ix_doctoks_reset) and doubled as it fills, so that one large
+ * document does not make every later one probe a table far out of the cache. */
+void ix_doctoks_reset(ix_doctoks *d, size_t text_bytes)
 {
-    for (uint32_t i = 0; i < d->nterms; i++) /* not the whole table: one large document */
-        d->slots[d->terms[i].slot] = 0;      /* must not slow down every later one */
+    for (uint32_t i = 0; i < d->nterms; i++) /* not the whole table: only the slots used */
+        d->slots[d->terms[i].slot] = 0;
     d->nterms = 0;
     d->ntok = 0;
     d->bytes.len = 0;
+    /* about one distinct term per 4 bytes of CJK text; the table is kept at most half full */
+    size_t want = text_bytes / 2;
+    uint32_t n = MIN_SLOTS;
+    while (n < want && n < d->slotcap)
+        n *= 2;
+    d->nslots = n <= d->slotcap ? n : d->slotcap;
 }
 
 size_t ix_doctoks_mem(const ix_doctoks *d)
 {
-    return d->termcap * sizeof(ix_dterm) + d->nslots * 4 + d->bytes.cap + d->tokcap * 8 +
+    return d->termcap * sizeof(ix_dterm) + d->slotcap * 4 + d->bytes.cap + d->tokcap * 8 +
            d->poscap * 4;
 }
 
+/* Double the table in use (the allocation too when it is full) and put the terms back. */
 static int doctoks_grow(ix_doctoks *d)
 {
-    uint32_t n = d->nslots ? d->nslots * 2 : 256;
-    uint32_t *s = cf_calloc(n, sizeof *s);
-    if (!s)
-        return CJKFTS_ENOMEM;
-    for (uint32_t i = 0; i < d->nterms; i++) {
-        uint32_t j = d->terms[i].hash & (n - 1);
-        while (s[j])
-            j = (j + 1) & (n - 1);
-        s[j] = i + 1;
-        d->terms[i].slot = j;
+    uint32_t n = d->nslots ? d->nslots * 2 : MIN_SLOTS;
+    if (n > d->slotcap) {
+        uint32_t *s = cf_calloc(n, sizeof *s);
+        if (!s)
+            return CJKFTS_ENOMEM;
+        cf_free(d->slots);
+        d->slots = s;
+        d->slotcap = n;
+    } else {
+        for (uint32_t i = 0; i < d->nterms; i++)
+            d->slots[d->terms[i].slot] = 0;
     }
-    cf_free(d->slots);
-    d->slots = s;
-    d->nslots = n;
     if (d->termcap < n / 2) {
         ix_dterm *t = cf_realloc(d->terms, (n / 2) * sizeof *t);
         if (!t)
@@ -75,6 +102,43 @@ static int doctoks_grow(ix_doctoks *d)
         d->terms = t;
         d->termcap = n / 2;
     }
+    for (uint32_t i = 0; i < d->nterms; i++) {
+        uint32_t j = d->terms[i].hash & (n - 1);
+        while (d->slots[j])
+            j = (j + 1) & (n - 1);
+        d->slots[j] = i + 1;
+        d->terms[i].slot = j;
+    }
+    d->nslots = n;
+    return 0;
+}
+
+static int grow_tok(ix_doctoks *d)
+{
+    size_t cap = d->tokcap ? d->tokcap * 2 : 1024;
+    uint32_t *t = cf_realloc(d->tok, cap * 2 * sizeof *t);
+    if (!t)
+        return CJKFTS_ENOMEM;
+    d->tok = t;
+    d->tokcap = cap;
+    return 0;
+}
+
+/* A new term in slot j. Only keys longer than 8 bytes keep their bytes: key8 holds the
+ * others whole. */
+static int new_term(ix_doctoks *d, uint64_t key8, uint32_t h, const char *term, size_t len,
+                    uint32_t j)
+{
+    uint32_t off = 0;
+    if (len > 7) {
+        if (d->bytes.cap - d->bytes.len < len && cf_buf_reserve(&d->bytes, len))
+            return CJKFTS_ENOMEM;
+        off = (uint32_t)d->bytes.len;
+        memcpy(d->bytes.data + d->bytes.len, term, len);
+        d->bytes.len += len;
+    }
+    d->terms[d->nterms] = (ix_dterm){key8, h, off, (uint32_t)len, 0, 0, j};
+    d->slots[j] = ++d->nterms;
     return 0;
 }
 
@@ -82,43 +146,27 @@ int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len, uint3
 {
     if (len > UINT32_MAX / 4 || d->bytes.len > UINT32_MAX / 2 || d->ntok >= UINT32_MAX)
         return CJKFTS_ETOOBIG;
-    if (d->nterms >= d->nslots / 2) {
-        int rc = doctoks_grow(d);
-        if (rc)
-            return rc;
-    }
-    if (d->ntok == d->tokcap) {
-        size_t cap = d->tokcap ? d->tokcap * 2 : 1024;
-        uint32_t *t = cf_realloc(d->tok, cap * 2 * sizeof *t);
-        if (!t)
-            return CJKFTS_ENOMEM;
-        d->tok = t;
-        d->tokcap = cap;
-    }
-    uint32_t h = ix_term_hash(field, term, len), mask = d->nslots - 1, j = h & mask;
-    for (;;) {
-        uint32_t s = d->slots[j];
-        if (!s)
-            break;
+    int rc = d->nterms >= d->nslots / 2 ? doctoks_grow(d) : 0;
+    if (!rc && d->ntok == d->tokcap)
+        rc = grow_tok(d);
+    if (rc)
+        return rc;
+    uint64_t key8 = ix_key8(field, term, len);
+    uint32_t h = term_hash(key8, term, len), mask = d->nslots - 1, j = h & mask, s;
+    while ((s = d->slots[j]) != 0) { /* key8 holds the field and the first 7 bytes */
         const ix_dterm *t = &d->terms[s - 1];
-        if (t->hash == h && t->len == len && t->field == field &&
-            memcmp(d->bytes.data + t->off, term, len) == 0)
+        if (t->hash == h && t->key8 == key8 && t->len == len &&
+            (len <= 7 || memcmp(d->bytes.data + t->off + 7, term + 7, len - 7) == 0))
             break;
         j = (j + 1) & mask;
     }
-    if (!d->slots[j]) {
-        /* 8 bytes of room past every term: the buffer reads a term's first 8 bytes at once */
-        if (d->bytes.cap - d->bytes.len < len + 8 && cf_buf_reserve(&d->bytes, len + 8))
-            return CJKFTS_ENOMEM;
-        memcpy(d->bytes.data + d->bytes.len, term, len);
-        d->bytes.len += len;
-        d->terms[d->nterms] = (ix_dterm){h, (uint32_t)(d->bytes.len - len), (uint32_t)len, 0, 0,
-                                      j, (uint8_t)field};
-        d->slots[j] = ++d->nterms;
+    if (!s) {
+        if ((rc = new_term(d, key8, h, term, len, j)))
+            return rc;
+        s = d->nterms;
     }
-    uint32_t id = d->slots[j] - 1;
-    d->terms[id].count++;
-    d->tok[2 * d->ntok] = id;
+    d->terms[s - 1].count++;
+    d->tok[2 * d->ntok] = s - 1;
     d->tok[2 * d->ntok + 1] = pos;
     d->ntok++;
     return 0;

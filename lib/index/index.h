@@ -556,32 +556,51 @@ CF_HIDDEN uint32_t ix_buffer_docs(const ix_buffer *b);
 CF_HIDDEN int ix_buffer_begin_doc(ix_buffer *b, uint32_t *doc);
 /* doctoks.c: the tokens of one document, grouped by term before they go into the buffer. */
 typedef struct ix_dterm {
+    uint64_t key8; /* ix_key8 of the term: its field (low byte) and first 7 bytes */
     uint32_t hash, off, len, count, first; /* first: start of its positions once grouped */
     uint32_t slot;                         /* where it is in the table */
-    uint8_t field;
 } ix_dterm;
 
 typedef struct ix_doctoks {
     ix_dterm *terms; /* in order of first occurrence */
     uint32_t nterms, termcap;
-    uint32_t *slots; /* term index + 1, 0 = empty */
-    uint32_t nslots;
-    cf_buf bytes;  /* term bytes (ix_dterm.off, .len); 8 readable bytes past the last */
+    uint32_t *slots; /* term index + 1, 0 = empty; slotcap allocated, nslots in use */
+    uint32_t nslots, slotcap;
+    cf_buf bytes;  /* bytes of the terms longer than 7 bytes (ix_dterm.off, .len) */
     uint32_t *tok; /* per token: term index, then position (2 words) */
     size_t ntok, tokcap;
     uint32_t *pos; /* after ix_doctoks_group: positions by term (ix_dterm.first, .count) */
     size_t poscap;
 } ix_doctoks;
 
+/* A key's first 8 bytes (field byte, then the term's first 7 bytes, zero-padded) as a
+ * little-endian word, read without touching any byte past the term. */
+static inline uint64_t ix_key8(int field, const char *term, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)term;
+    uint64_t v;
+    if (len >= 8)
+        v = cf_get_u64le(p);
+    else if (len >= 4) /* two loads that overlap in the middle */
+        v = cf_get_u32le(p) | (uint64_t)cf_get_u32le(p + len - 4) << (8 * (len - 4));
+    else if (len)
+        v = p[0] | (uint64_t)p[len / 2] << (8 * (len / 2)) | (uint64_t)p[len - 1] << (8 * (len - 1));
+    else
+        v = 0;
+    return v << 8 | (uint8_t)field;
+}
+
 CF_HIDDEN int ix_doctoks_new(ix_doctoks **out);
 CF_HIDDEN void ix_doctoks_free(ix_doctoks *d);
-CF_HIDDEN void ix_doctoks_reset(ix_doctoks *d);
+/* Empty d for a document of about text_bytes bytes of text (sizes the term table). */
+CF_HIDDEN void ix_doctoks_reset(ix_doctoks *d, size_t text_bytes);
 CF_HIDDEN size_t ix_doctoks_mem(const ix_doctoks *d);
 /* One occurrence; positions must be non-decreasing within a field. */
 CF_HIDDEN int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len,
                              uint32_t pos);
 CF_HIDDEN int ix_doctoks_group(ix_doctoks *d);
-CF_HIDDEN uint32_t ix_term_hash(int field, const char *term, size_t len);
+/* The in-memory hash of a key (never written to a file); key8 = ix_key8(field, term, len). */
+CF_HIDDEN uint32_t ix_term_hash(uint64_t key8, const char *term, size_t len);
 /* Add every term of d to the current document (between begin_doc and end_doc). */
 CF_HIDDEN int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d);
 CF_HIDDEN void ix_buffer_end_doc(ix_buffer *b, const uint32_t len[IX_NFIELDS], int32_t date);

@@ -510,8 +510,8 @@ CJKFTS_API int cjkfts_writer_add(cjkfts_writer *w, const cjkfts_doc *doc)
         return rc;
     doc_in in = {0};
     uint32_t len[IX_NFIELDS] = {0};
-    ix_doctoks_reset(w->toks);
     rc = check_doc(w, doc, &in);
+    ix_doctoks_reset(w->toks, in.core_len[1] + in.core_len[2]);
     if (!rc)
         rc = analyze(w, IX_FIELD_TITLE, in.core[1], in.core_len[1], &len[0]);
     if (!rc)
