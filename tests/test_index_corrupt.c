@@ -308,8 +308,8 @@ static void test_versions(void **state)
         blob b = slurp(p);
         uint8_t *m = malloc(b.len);
         memcpy(m, b.data, b.len);
-        /* the previous format version (1) and a future one, otherwise intact */
-        for (unsigned v = 1; v <= 7; v += 6) {
+        /* the previous format versions (1, 2) and a future one, otherwise intact */
+        for (unsigned v = 1; v <= 7; v += v < 2 ? 1 : 5) {
             cf_put_u32le(m + 8, v);
             fix_crc(m, b.len);
             spit(p, m, b.len);
@@ -605,7 +605,7 @@ static void test_pfor_bits(void **state)
     th_rng rng = {9};
     uint32_t v[IX_BLOCK], out[IX_BLOCK];
     uint8_t buf[IX_PFOR_MAX + 16], keep[IX_PFOR_MAX + 16];
-    unsigned with_map = 0, with_list = 0;
+    unsigned with_map = 0, with_list = 0, with_rice = 0;
     for (int round = 0; round < 3000; round++) {
         size_t n = 1 + th_rand(&rng) % IX_BLOCK;
         unsigned bits = th_rand(&rng) % 33, share = th_rand(&rng) % 4; /* outliers: 0..75% */
@@ -614,6 +614,15 @@ static void test_pfor_bits(void **state)
             v[i] = bits == 32 ? (uint32_t)x : (uint32_t)(x & ((1ull << bits) - 1));
             if (th_rand(&rng) % 4 < share)
                 v[i] = (uint32_t)x >> (th_rand(&rng) % 8);
+        }
+        if (round % 3 == 2) { /* geometric values (as gaps are): Rice coding is smaller */
+            unsigned low = th_rand(&rng) % 31, p = 1 + th_rand(&rng) % 3; /* P(stop) p/4 */
+            for (size_t i = 0; i < n; i++) {
+                uint32_t q = 0;
+                while (th_rand(&rng) % 4 >= p && q < 100)
+                    q++;
+                v[i] = q << low | (low ? th_rand(&rng) & ((1u << low) - 1) : 0);
+            }
         }
         for (size_t i = 0; i < sizeof buf; i++)
             buf[i] = (uint8_t)th_rand(&rng);
@@ -638,8 +647,11 @@ static void test_pfor_bits(void **state)
             size_t hl = ix_pfor_head_put(h, head);
             uint32_t back;
             assert_true(ix_pfor_head_read(&hp, h + hl, &back) && back == head);
-            with_map += (head >> 23) & 1;
-            with_list += (head & 0x40) && !((head >> 23) & 1);
+            bool rice = head > 32 && (head & 0x3f) >= IX_PFOR_RICE;
+            assert_int_equal(hl, rice ? 2 : head & 0x40 ? 3 : 1);
+            with_map += !rice && ((head >> 23) & 1);
+            with_list += !rice && (head & 0x40) && !((head >> 23) & 1);
+            with_rice += rice;
         } else {
             assert_true(ix_pfor_bits_at(exact, bytes, start, n) == bit - start);
             assert_true(ix_pfor_get(exact, bytes, &at, out, n));
@@ -655,9 +667,8 @@ static void test_pfor_bits(void **state)
         }
         free(exact);
     }
-    assert_true(with_map > 0 && with_list > 0);
+    assert_true(with_map > 0 && with_list > 0 && with_rice > 0);
     /* malformed heads */
-    assert_true(ix_pfor_body_bits(33, 4) == UINT64_MAX);
     assert_true(ix_pfor_body_bits(0x80, 4) == UINT64_MAX);
     assert_true(ix_pfor_body_bits(0x40, 4) == UINT64_MAX);                 /* no count */
     assert_true(ix_pfor_body_bits(0x40 | 5 << 8 | 1 << 16, 4) == UINT64_MAX); /* count > n */
@@ -668,12 +679,78 @@ static void test_pfor_bits(void **state)
     /* 4 values at width 3 with 1 exception of high width 2: 12 + 2 (index) + 2 */
     assert_true(ix_pfor_body_bits(0x40 | 3 | 1 << 8 | 2 << 16, 4) == 16);
     assert_true(ix_pfor_body_bits(0x40 | 3 | 1 << 8 | (2 | 0x80) << 16, 4) == 18); /* bitmap */
+    /* Rice: n * (k + 1) + the sum of the high parts */
+    assert_true(ix_pfor_body_bits(33, 4) == 4);                          /* k 0, sum 0 */
+    assert_true(ix_pfor_body_bits(35 | 7 << 8, 4) == 4 * 3 + 7);         /* k 2, sum 7 */
+    assert_true(ix_pfor_body_bits(63 | 255 << 8, 4) == 4 * 31 + 255);   /* k 30, sum 255 */
+    assert_true(ix_pfor_body_bits(0x80 | 33, 4) == UINT64_MAX);
+    assert_true(ix_pfor_body_bits(0x40 | 33 | 1 << 8, 4) == UINT64_MAX); /* no 3-byte form */
+    assert_true(ix_pfor_body_bits(33 | 1 << 16, 4) == UINT64_MAX);
+}
+
+/* Rice coding, bit by bit: 128 values distributed as P(v) = 2^-(v+1) (64 zeros, 32 ones, 16
+ * twos, 8 threes, 4 fours, 2 fives, a six and a seven) cost 344 bits in PFOR at any width (b=2
+ * with 8 exceptions: 24 + 8 * 7 + 8 + 256) but 16 + 128 + 127 = 271 in Rice with k = 0. */
+static void test_rice(void **state)
+{
+    (void)state;
+    static const unsigned count[8] = {64, 32, 16, 8, 4, 2, 1, 1};
+    uint32_t v[IX_BLOCK], out[IX_BLOCK];
+    size_t n = 0;
+    for (unsigned round = 0; n < IX_BLOCK; round++) /* 0 1 2 .. 7, then what is left */
+        for (uint32_t x = 0; x < 8; x++) {
+            unsigned used = 0;
+            for (size_t i = 0; i < n; i++)
+                used += v[i] == x;
+            if (used < count[x] && (round > 0 || n < 8))
+                v[n++] = x;
+            if (n == IX_BLOCK)
+                break;
+        }
+    uint8_t buf[IX_PFOR_MAX] = {0};
+    uint64_t bit = 0;
+    uint32_t head;
+    ix_pfor_put(buf, &bit, v, IX_BLOCK, &head);
+    assert_int_equal(head, 33 | 127 << 8);
+    assert_int_equal(bit, 128 + 127);
+    /* values 0, 1, 2, 3: unary 1, 01, 001, 0001 from bit 0 */
+    assert_int_equal(buf[0], 0x25);
+    assert_int_equal(buf[1], 0x42); /* 0001 ends at bit 9, 00001 at bit 14, 000001 at 20 */
+    uint64_t at = 0;
+    assert_true(ix_pfor_get_body(head, buf, sizeof buf, &at, out, IX_BLOCK));
+    assert_int_equal(at, 255);
+    assert_memory_equal(out, v, sizeof v);
+    bit = 0;
+    memset(buf, 0, sizeof buf);
+    ix_pfor_put(buf, &bit, v, IX_BLOCK, NULL);
+    assert_int_equal(bit, 16 + 255);
+    assert_int_equal(ix_pfor_bits_at(buf, sizeof buf, 0, IX_BLOCK), 271);
+    /* malformed bodies: n = 4, k = 0, sum 2, so 6 bits */
+    uint8_t b[8] = {0};
+    at = 0;
+    b[0] = 0x3c; /* zeros 2, then four ones: 2 0 0 0 */
+    assert_true(ix_pfor_get_body(33 | 2 << 8, b, sizeof b, &at, out, 4) && at == 6);
+    assert_true(out[0] == 2 && out[1] == 0 && out[2] == 0 && out[3] == 0);
+    at = 0;
+    b[0] = 0x00; /* no stop bit */
+    assert_false(ix_pfor_get_body(33 | 2 << 8, b, sizeof b, &at, out, 4));
+    b[0] = 0x1f; /* four values end before the sixth bit */
+    assert_false(ix_pfor_get_body(33 | 2 << 8, b, sizeof b, &at, out, 4));
+    assert_int_equal(at, 0);
+    /* k = 30, one value whose high part 4 passes 32 bits: 30 low bits, 0000 1 */
+    memset(b, 0, sizeof b);
+    b[4] = 1u << (34 - 32);
+    assert_false(ix_pfor_get_body(63 | 4 << 8, b, sizeof b, &at, out, 1));
+    b[4] = 1u << (33 - 32); /* high part 3: the largest value */
+    assert_true(ix_pfor_get_body(63 | 3 << 8, b, sizeof b, &at, out, 1));
+    assert_int_equal(out[0], 0xc0000000u);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pfor),          cmocka_unit_test(test_pfor_bits),
+        cmocka_unit_test(test_rice),
         cmocka_unit_test(test_truncated),     cmocka_unit_test(test_bitflips),
         cmocka_unit_test(test_fuzz_decoders),
         cmocka_unit_test(test_versions),      cmocka_unit_test(test_deterministic),

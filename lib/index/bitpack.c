@@ -1,7 +1,8 @@
 /* bitpack.c: packs up to 128 unsigned 32-bit values at a fixed bit width (0..32), least
- * significant bit first, at any bit offset of a byte array, and unpacks them; the patched frame
- * of reference codec built on it (PFOR), whose encodings are bit strings too: the posting and
- * position streams are bit streams, so no value is rounded up to a byte boundary. */
+ * significant bit first, at any bit offset of a byte array, and unpacks them; the block codec
+ * built on it (patched frame of reference, or Rice coding when smaller), whose encodings are
+ * bit strings too: the posting and position streams are bit streams, so no value is rounded up
+ * to a byte boundary. */
 #include <string.h>
 
 #include "index/index.h"
@@ -100,8 +101,10 @@ void ix_unpack_at(const uint8_t *in, size_t bytes, uint64_t bit, uint32_t *v, si
  *        the n values' low `width` bits.
  * Everything is one bit string, no part rounded to a byte. A value's high part (v >> width) is
  * OR-ed back at its place. The encoder picks the width (and the cheaper way to give the places)
- * that minimizes the size. The head can be kept apart from the body (the dictionary keeps the
- * heads of short lists): the size of the body follows from the head alone. */
+ * that minimizes the size, or Rice coding (head: 33 + k, then the sum of the high parts in a
+ * byte; body: the k-bit low parts, then each high part in unary) when that is smaller still. The head can be
+ * kept apart from the body (the dictionary keeps the heads of short lists): the size of the
+ * body follows from the head alone. */
 
 #define PFOR_EXC 0x40
 #define PFOR_BITMAP 0x80
@@ -124,13 +127,82 @@ static uint64_t places_bits(size_t n, size_t ne, bool *bitmap)
     return *bitmap ? n : list;
 }
 
+/* Unary codes of the high parts v[i] >> k, whose sum is q: that many 0 bits, then a 1 bit. */
+static void put_unary(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, unsigned k,
+                      uint64_t q)
+{
+    size_t o = (size_t)(*bit >> 3);
+    unsigned have = (unsigned)(*bit & 7); /* bits in acc, below 32 between values */
+    uint64_t acc = have ? out[o] & ((1u << have) - 1) : 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t z = v[i] >> k;
+        for (; z >= 32; z -= 32) { /* a word's worth of zeros */
+            cf_put_u32le(out + o, (uint32_t)acc);
+            o += 4;
+            acc >>= 32;
+        }
+        acc |= (uint64_t)1 << (have + z); /* have + z < 63 */
+        have += z + 1;
+        if (have >= 32) {
+            cf_put_u32le(out + o, (uint32_t)acc);
+            o += 4;
+            acc >>= 32;
+            have -= 32;
+        }
+    }
+    for (; have > 0; have = have > 8 ? have - 8 : 0) {
+        out[o++] = (uint8_t)acc;
+        acc >>= 8;
+    }
+    *bit += n + q;
+}
+
+#define RICE_MAX_Q 0xffu /* the sum of the high parts fits the head's second byte */
+
+/* The cheapest Rice parameter for v (whose sum is given), among the four from bitlen(mean) - 3
+ * to bitlen(mean) (the optimum lies there), with its size in bits (head included); UINT64_MAX
+ * when none fits the head. */
+static uint64_t rice_choose(const uint32_t *v, size_t n, uint64_t sum, unsigned *k_out,
+                            uint64_t *q_out)
+{
+    unsigned top = n ? bit_len((uint32_t)(sum / n)) : 0; /* the mean is below 2^32 */
+    unsigned k0 = top > 3 ? top - 3 : 0;
+    /* 32-bit sums of high parts capped at 2^16 (any of them makes q too big for the head
+     * anyway) cannot overflow for 128 values */
+    uint32_t q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+    uint64_t best = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t t = v[i] >> k0;
+        t = t < 0x10000 ? t : 0x10000;
+        q0 += t;
+        q1 += t >> 1;
+        q2 += t >> 2;
+        q3 += t >> 3;
+    }
+    const uint32_t q[4] = {q0, q1, q2, q3};
+    for (unsigned j = 0; j < 4 && k0 + j <= top && k0 + j <= 30; j++) {
+        if (q[j] > RICE_MAX_Q)
+            continue;
+        uint64_t bits = 16 + (uint64_t)n * (k0 + j + 1) + q[j];
+        if (bits < best) {
+            best = bits;
+            *k_out = k0 + j;
+            *q_out = q[j];
+        }
+    }
+    return best;
+}
+
 void ix_pfor_put(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, uint32_t *head)
 {
     unsigned hist[33] = {0}, maxb = 0;
+    uint64_t sum = 0, lens = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned b = bit_len(v[i]);
         hist[b]++;
         maxb = b > maxb ? b : maxb;
+        sum += v[i];
+        lens += b;
     }
     /* size in bits for each width: plain, or with exceptions above it (ties keep the wider) */
     unsigned best = maxb;
@@ -143,6 +215,25 @@ void ix_pfor_put(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, uint3
             best_bits = bits;
             best = b;
         }
+    }
+    unsigned rk = 0;
+    uint64_t rq = 0;
+    /* A value of bit length L costs at least L + 1 bits in Rice at any k, so Rice cannot win
+     * unless 16 + n + the sum of the lengths is below the PFOR size. */
+    if (16 + n + lens < best_bits && rice_choose(v, n, sum, &rk, &rq) < best_bits) {
+        uint32_t h = (IX_PFOR_RICE + rk) | (uint32_t)rq << 8;
+        if (head)
+            *head = h;
+        else
+            ix_pack_at(out, bit, &h, 1, 16);
+        if (rk) {
+            uint32_t mask = ((uint32_t)1 << rk) - 1, low[IX_BLOCK];
+            for (size_t i = 0; i < n; i++)
+                low[i] = v[i] & mask;
+            ix_pack_at(out, bit, low, n, rk);
+        }
+        put_unary(out, bit, v, n, rk, rq);
+        return;
     }
     uint32_t low[IX_BLOCK], high[IX_BLOCK], idx[IX_BLOCK];
     size_t ne = 0;
@@ -187,12 +278,10 @@ size_t ix_pfor_encode(uint8_t *out, const uint32_t *v, size_t n)
 
 size_t ix_pfor_head_put(uint8_t *out, uint32_t head)
 {
-    out[0] = (uint8_t)head;
-    if (!(head & PFOR_EXC))
-        return 1;
-    out[1] = (uint8_t)(head >> 8);
-    out[2] = (uint8_t)(head >> 16);
-    return 3;
+    unsigned len = ix_pfor_head_len((uint8_t)head);
+    for (unsigned i = 0; i < len; i++)
+        out[i] = (uint8_t)(head >> (8 * i));
+    return len;
 }
 
 bool ix_pfor_get_head(const uint8_t *in, size_t bytes, uint64_t *bit, uint32_t *head)
@@ -200,16 +289,11 @@ bool ix_pfor_get_head(const uint8_t *in, size_t bytes, uint64_t *bit, uint32_t *
     uint64_t avail = (uint64_t)bytes * 8;
     if (*bit > avail || avail - *bit < 8)
         return false;
-    uint32_t h = (uint32_t)get_bits(in, bytes, *bit, 8);
-    if (h & PFOR_EXC) {
-        if (avail - *bit < 24)
-            return false;
-        h = (uint32_t)get_bits(in, bytes, *bit, 24);
-        *bit += 24;
-    } else {
-        *bit += 8;
-    }
-    *head = h;
+    unsigned len = 8 * ix_pfor_head_len((uint8_t)get_bits(in, bytes, *bit, 8));
+    if (avail - *bit < len)
+        return false;
+    *head = (uint32_t)get_bits(in, bytes, *bit, len);
+    *bit += len;
     return true;
 }
 
@@ -247,6 +331,39 @@ static bool bitmap_places(const uint8_t *in, size_t bytes, uint64_t bit, size_t 
     return k == ne;
 }
 
+/* A Rice body of n values with parameter k in [p, end): the low parts, then exactly n unary
+ * high parts ending at end; a value must fit 32 bits. */
+static bool rice_get(const uint8_t *in, size_t bytes, uint64_t p, uint64_t end, uint32_t *v,
+                     size_t n, unsigned k)
+{
+    ix_unpack_at(in, bytes, p, v, n, k);
+    p += (uint64_t)n * k;
+    const uint64_t qmax = 0xffffffffu >> k;
+    uint64_t q = 0;
+    size_t i = 0;
+    while (i < n) {
+        if (p >= end)
+            return false;
+        unsigned w = end - p < 57 ? (unsigned)(end - p) : 57;
+        uint64_t x = get_bits(in, bytes, p, w), base = p;
+        while (x && i < n) {
+            unsigned z = (unsigned)__builtin_ctzll(x);
+            q += base + z - p;
+            if (q > qmax)
+                return false;
+            v[i++] |= (uint32_t)(q << k);
+            q = 0;
+            p = base + z + 1;
+            x &= x - 1;
+        }
+        if (i < n) {
+            q += base + w - p;
+            p = base + w;
+        }
+    }
+    return p == end;
+}
+
 bool ix_pfor_get_body(uint32_t head, const uint8_t *in, size_t bytes, uint64_t *bit,
                       uint32_t *v, size_t n)
 {
@@ -254,6 +371,12 @@ bool ix_pfor_get_body(uint32_t head, const uint8_t *in, size_t bytes, uint64_t *
     uint64_t avail = (uint64_t)bytes * 8, p = *bit, size = ix_pfor_body_bits(head, n);
     if (size == UINT64_MAX || p > avail || size > avail - p)
         return false;
+    if (head > 32 && (head & 0x3f) >= IX_PFOR_RICE) {
+        if (!rice_get(in, bytes, p, p + size, v, n, (head & 0x3f) - IX_PFOR_RICE))
+            return false;
+        *bit = p + size;
+        return true;
+    }
     head_parts(head, &h);
     uint32_t idx[IX_BLOCK], high[IX_BLOCK];
     if (h.ne) {

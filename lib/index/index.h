@@ -137,7 +137,7 @@ CF_HIDDEN int32_t ix_days_from_civil(int32_t y, unsigned m, unsigned d);
     ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define IX_MAGIC IX_FOURCC('C', 'J', 'K', 'F')
 #define IX_FOOTER_MAGIC IX_FOURCC('C', 'J', 'K', 'E')
-#define IX_FORMAT_VERSION 2u
+#define IX_FORMAT_VERSION 3u
 #define IX_KIND_MANIFEST IX_FOURCC('M', 'A', 'N', 'I')
 #define IX_KIND_SEGM IX_FOURCC('S', 'E', 'G', 'M')
 #define IX_KIND_TDIC IX_FOURCC('T', 'D', 'I', 'C')
@@ -236,9 +236,13 @@ CF_HIDDEN void ix_pack_at(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t
 /* Unpack n values (bw <= 32) at bit of in[0, bytes) (the caller checked they are inside). */
 CF_HIDDEN void ix_unpack_at(const uint8_t *in, size_t bytes, uint64_t bit, uint32_t *v,
                             size_t n, unsigned bw);
-/* Patched frame of reference for n <= 128 values: a width chosen to minimize the size, values
- * above it patched from exceptions. An encoding is a bit string: a head (8 or 24 bits) and a
- * body whose size follows from the head. The head as one integer has byte i at bits 8i. */
+/* Block codec for n <= 128 values ("PFOR" for short): an encoding is a bit string, a head (8,
+ * 16 or 24 bits) and a body whose size follows from the head, either
+ * - patched frame of reference: a width chosen to minimize the size, values above it patched
+ *   from exceptions; or
+ * - Rice coding with parameter k (each value's k low bits, then its high part in unary), chosen
+ *   instead when smaller (geometric-like gaps: positions, sparse doc ids).
+ * The head as one integer has byte i at bits 8i. */
 #define IX_PFOR_MAX (3 + IX_BLOCK + IX_BLOCK * 4 * 2) /* bytes, from a byte boundary */
 /* Encode at bit *bit of out (moved past it; the bits before it in its byte are kept); with
  * head not NULL, the head goes there and only the body to out. */
@@ -252,18 +256,36 @@ CF_HIDDEN bool ix_pfor_get_body(uint32_t head, const uint8_t *in, size_t bytes, 
                                 uint32_t *v, size_t n);
 CF_HIDDEN bool ix_pfor_get(const uint8_t *in, size_t bytes, uint64_t *bit, uint32_t *v,
                            size_t n);
+/* Heads: byte 0 is a width w (bits 0-5) | 0x40 when the head is 3 bytes long.
+ * - w <= 32, 1 byte: n values at w bits.
+ * - w <= 32 | 0x40: exceptions; byte 1 their count (1..n), byte 2 their high width (1..32 - w)
+ *   | 0x80 when their places are a bitmap (n bits) rather than indexes (width of n - 1 each).
+ * - w = 33 + k (k = 0..30), 2 bytes: Rice; byte 1 the sum q of the high parts (v >> k).
+ *   Body: n * k low bits, then n unary high parts (v >> k zero bits and a one bit each):
+ *   n * (k + 1) + q bits. (With the best k, q stays below 2n; when it would not fit a byte,
+ *   the encoder uses PFOR.) */
+#define IX_PFOR_RICE 33u
+/* Bytes of a head from its first byte. */
+static inline unsigned ix_pfor_head_len(uint8_t b0)
+{
+    return b0 & 0x40 ? 3 : (b0 & 0x3f) >= IX_PFOR_RICE ? 2 : 1;
+}
 /* Bits of the body after a head for n values; UINT64_MAX when the head is malformed (inline:
- * dictionary scans compute it for every entry). Head: width (0..32) | 0x40 exceptions, then
- * with exceptions their count (1..n) << 8 and their high width (1..32 - width) << 16 | 0x800000
- * when their places are a bitmap (n bits) rather than indexes (width of n - 1 each). */
+ * dictionary scans compute it for every entry). */
 static inline uint64_t ix_pfor_body_bits(uint32_t head, size_t n)
 {
     if (n > IX_BLOCK)
         return UINT64_MAX;
     if (head <= 32)
         return (uint64_t)n * head;
-    unsigned b = head & 0x3f, ne = (head >> 8) & 0xff, hb = (head >> 16) & 0x7f;
-    if ((head & 0xff0000c0u) != 0x40 || b > 32 || ne == 0 || ne > n || hb == 0 || hb + b > 32)
+    unsigned b = head & 0x3f;
+    if (b >= IX_PFOR_RICE) { /* Rice: k = b - 33 <= 30 */
+        if ((head & 0xc0) || head >> 16)
+            return UINT64_MAX;
+        return (uint64_t)n * (b - IX_PFOR_RICE + 1) + (head >> 8);
+    }
+    unsigned ne = (head >> 8) & 0xff, hb = (head >> 16) & 0x7f;
+    if ((head & 0xff0000c0u) != 0x40 || ne == 0 || ne > n || hb == 0 || hb + b > 32)
         return UINT64_MAX;
     unsigned iw = n > 1 ? 32u - (unsigned)__builtin_clz((uint32_t)(n - 1)) : 0;
     uint64_t places = (head >> 23) & 1 ? n : (uint64_t)ne * iw;
@@ -274,19 +296,20 @@ static inline uint64_t ix_pfor_body_bits(uint32_t head, size_t n)
 CF_HIDDEN uint64_t ix_pfor_bits_at(const uint8_t *in, size_t bytes, uint64_t bit, size_t n);
 /* Heads as bytes (kept in dictionary entries): read at *p (moved past it; false when
  * truncated; inline: dictionary scans read one per entry), written to out (returns its
- * length, 1 or 3). */
+ * length, 1 to 3). */
 static inline bool ix_pfor_head_read(const uint8_t **p, const uint8_t *end, uint32_t *head)
 {
     const uint8_t *s = *p;
-    if (s < end && !(s[0] & 0x40)) { /* no exceptions: the head is one byte */
-        *head = s[0];
-        *p = s + 1;
-        return true;
-    }
-    if (end - s < 3)
+    if (s >= end)
         return false;
-    *head = (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16;
-    *p = s + 3;
+    unsigned len = ix_pfor_head_len(s[0]);
+    if ((size_t)(end - s) < len)
+        return false;
+    uint32_t h = s[0];
+    for (unsigned i = 1; i < len; i++)
+        h |= (uint32_t)s[i] << (8 * i);
+    *head = h;
+    *p = s + len;
     return true;
 }
 CF_HIDDEN size_t ix_pfor_head_put(uint8_t *out, uint32_t head);

@@ -370,7 +370,7 @@ int ix_postw_end(ix_postw *w, ix_term_info *ti, cf_err *err)
  * The postings part of a dictionary entry
  * ============================================================================================ */
 
-/* A PFOR head in an entry (1 or 3 bytes). */
+/* A PFOR head in an entry (1 to 3 bytes). */
 static inline bool read_head(ix_rd *r, uint32_t *head)
 {
     if (ix_pfor_head_read(&r->p, r->end, head))
