@@ -618,7 +618,10 @@ static int sort_ents(const ix_buffer *b, sort_ent **e, sort_ent **other, uint32_
     return 0;
 }
 
-static int flush_term(const ix_buffer *b, const sort_ent *e, ix_segw *w, cf_err *err)
+/* flen[f][doc]: the length of field f of every document (one array per field, so that the
+ * lengths of the field being written stay in the cache). */
+static int flush_term(const ix_buffer *b, const sort_ent *e, const uint32_t *const *flen,
+                      ix_segw *w, cf_err *err)
 {
     const bterm *t = &b->terms[e->term];
     const uint8_t *key = key_of(b, t);
@@ -627,13 +630,21 @@ static int flush_term(const ix_buffer *b, const sort_ent *e, ix_segw *w, cf_err 
     stream_rd r;
     stream_rd_init(&r, b, t->start);
     uint32_t doc = 0;
+    if (field >= IX_NFIELDS) { /* ids: no positions, no length */
+        for (uint32_t j = 0; j < e->doc_freq && !rc; j++) {
+            uint32_t code = stream_get_varint(&r);
+            doc += code >> 1;
+            rc = ix_postw_doc(&w->post, doc, code & 1 ? 1 : stream_get_varint(&r), 0, err);
+        }
+        return rc ? rc : ix_segw_term_end(w, err);
+    }
+    const uint32_t *len = flen[field];
     for (uint32_t j = 0; j < e->doc_freq && !rc; j++) {
         uint32_t code = stream_get_varint(&r);
         doc += code >> 1;
         uint32_t freq = code & 1 ? 1 : stream_get_varint(&r);
-        uint32_t len = field < IX_NFIELDS ? b->docs[doc].len[field] : 0;
-        rc = ix_postw_doc(&w->post, doc, freq, len, err);
-        for (uint32_t k = 0; k < freq && !rc && field < IX_NFIELDS; k++)
+        rc = ix_postw_doc(&w->post, doc, freq, len[doc], err);
+        for (uint32_t k = 0; k < freq && !rc; k++)
             rc = ix_postw_pos(&w->post, stream_get_varint(&r), err);
     }
     return rc ? rc : ix_segw_term_end(w, err);
@@ -661,17 +672,26 @@ int ix_buffer_flush(const ix_buffer *b, ix_segw *w, cf_err *err)
     }
     rc = sort_ents(b, &ents, &other, n);
     cf_free(other);
-    if (rc) {
+    uint32_t *lens = rc ? NULL : cf_malloc((size_t)(b->ndocs ? b->ndocs : 1) * IX_NFIELDS * 4);
+    if (!lens) {
         cf_free(ents);
-        return cf_fail(err, rc, "out of memory");
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    }
+    const uint32_t *flen[IX_NFIELDS];
+    for (int f = 0; f < IX_NFIELDS; f++) {
+        uint32_t *l = lens + (size_t)f * b->ndocs;
+        for (uint32_t d = 0; d < b->ndocs; d++)
+            l[d] = b->docs[d].len[f];
+        flen[f] = l;
     }
     for (uint32_t i = 0; i < n && !rc; i++) {
         if (i + 2 * LOOKAHEAD < n)
             __builtin_prefetch(&b->terms[ents[i + 2 * LOOKAHEAD].term]);
         if (i + LOOKAHEAD < n)
             __builtin_prefetch(at(b, b->terms[ents[i + LOOKAHEAD].term].start));
-        rc = flush_term(b, &ents[i], w, err);
+        rc = flush_term(b, &ents[i], flen, w, err);
     }
+    cf_free(lens);
     cf_free(ents);
     return rc;
 }
