@@ -240,8 +240,8 @@ static int settle(ix_storew *s, cf_err *err)
         memset(&p, 0, sizeof p);
         p.k = 200; /* segment and d-mer sizes that suit news text (no parameter search) */
         p.d = 8;
-        p.f = 20;
-        p.accel = 1;
+        p.f = 16;
+        p.accel = 8;
         p.zParams.compressionLevel = STORE_ZSTD_LEVEL;
         size_t dl = ZDICT_trainFromBuffer_fastCover(s->dict.data, STORE_DICT_MAX, s->held.data,
                                                     lens, (unsigned)n, p);
