@@ -30,7 +30,8 @@
 /* ---- character classes (chars.c) ----------------------------------------------------------
  * One byte per code point: AN_F_DONE marks a computed entry (a cached table starts zeroed),
  * AN_F_BB a normalization boundary before the code point (NFKC_Casefold), AN_F_ST that
- * NFKC_Casefold leaves the code point unchanged, and the low bits its class. */
+ * NFKC_Casefold leaves the code point unchanged, AN_F_FOLD that variant folding changes it,
+ * and the low bits its class. */
 enum an_class {
     AN_SEP = 0, /* separator: space, punctuation, symbols, controls, U+FFFD, unassigned */
     AN_CJK,     /* Han, Hiragana, Katakana, Hangul, Bopomofo, ー, 々〆ゝゞヽヾ */
@@ -45,6 +46,7 @@ enum an_class {
 #define AN_F_DONE 0x80u
 #define AN_F_BB 0x40u
 #define AN_F_ST 0x20u
+#define AN_F_FOLD 0x10u /* an_fold changes the code point */
 #define AN_CLASS_MASK 0x0fu
 
 #define AN_CHARS_BLOCK 64 /* BMP entries computed together on first use */
@@ -130,6 +132,8 @@ typedef struct an_tok {
 CF_HIDDEN void an_tok_begin(an_tok *t, an_stem *stem, bool fold, cjkfts_token_cb cb,
                             void *ctx, char *err, size_t errlen);
 CF_HIDDEN int an_tok_put(an_tok *t, uint32_t cp, int cls, size_t start, size_t end);
+/* The same for a code point already folded when folding is on (a CJK one). */
+CF_HIDDEN int an_tok_put_folded(an_tok *t, uint32_t cp, int cls, size_t start, size_t end);
 /* End of input: emit what is pending. */
 CF_HIDDEN int an_tok_finish(an_tok *t);
 

@@ -277,11 +277,16 @@ static int __attribute__((noinline)) tok_put(an_tok *t, uint32_t cp, int cls, si
     }
 }
 
-int an_tok_put(an_tok *t, uint32_t cp, int cls, size_t start, size_t end)
+int an_tok_put_folded(an_tok *t, uint32_t cp, int cls, size_t start, size_t end)
 {
     if (cls == AN_CJK && !t->wlen) /* the common case, kept small */
-        return cjk_push(t, t->fold ? an_fold(cp) : cp, start, end);
-    return tok_put(t, cp, cls, start, end);
+        return cjk_push(t, cp, start, end);
+    return tok_put(t, cp, cls, start, end); /* folds again: an_fold(an_fold(c)) == an_fold(c) */
+}
+
+int an_tok_put(an_tok *t, uint32_t cp, int cls, size_t start, size_t end)
+{
+    return an_tok_put_folded(t, cls == AN_CJK && t->fold ? an_fold(cp) : cp, cls, start, end);
 }
 
 int an_tok_finish(an_tok *t)
