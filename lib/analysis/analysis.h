@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <unicode/unorm2.h>
 
@@ -132,8 +133,53 @@ typedef struct an_tok {
 CF_HIDDEN void an_tok_begin(an_tok *t, an_stem *stem, bool fold, cjkfts_token_cb cb,
                             void *ctx, char *err, size_t errlen);
 CF_HIDDEN int an_tok_put(an_tok *t, uint32_t cp, int cls, size_t start, size_t end);
-/* The same for a code point already folded when folding is on (a CJK one). */
-CF_HIDDEN int an_tok_put_folded(an_tok *t, uint32_t cp, int cls, size_t start, size_t end);
+/* an_tok_put of anything but a CJK code point outside a word. */
+CF_HIDDEN int an_tok_put_other(an_tok *t, uint32_t cp, int cls, size_t start, size_t end);
+CF_HIDDEN int an_tok_emit_fail(an_tok *t, bool stopped, uint32_t position);
+
+/* The CJK path, inline (it runs once per character of CJK text). */
+static inline int an_tok_emit(an_tok *t, const uint8_t *term, size_t n, int kind, size_t start,
+                              size_t end)
+{
+    if (t->pos > UINT32_MAX)
+        return an_tok_emit_fail(t, false, 0);
+    cjkfts_token tk = {(const char *)term, n, (uint32_t)t->pos, kind, start, end};
+    t->pos++;
+    return t->cb(t->ctx, &tk) ? an_tok_emit_fail(t, true, tk.position) : 0;
+}
+
+/* A CJK character (folded) continues the run: the bigram with the previous character. */
+static inline int an_tok_cjk(an_tok *t, uint32_t cp, size_t start, size_t end)
+{
+    int rc = 0;
+    uint8_t b[8] = {0}; /* the previous character, then this one */
+    memcpy(b, t->prev_utf8, 4);
+    size_t n;
+    if (cp - 0x800 < 0xf800) { /* three bytes: every common Han and kana character */
+        uint8_t *o = b + t->prev_n;
+        o[0] = (uint8_t)(0xe0 | cp >> 12);
+        o[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
+        o[2] = (uint8_t)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        n = cf_utf8_encode(cp, b + t->prev_n);
+    }
+    if (t->run_len)
+        rc = an_tok_emit(t, b, t->prev_n + n, CJKFTS_TOKEN_BIGRAM, t->prev_start, end);
+    memcpy(t->prev_utf8, b + t->prev_n, 4);
+    t->prev_n = (uint8_t)n;
+    t->prev_start = start, t->prev_end = end;
+    t->run_len++;
+    return rc;
+}
+
+/* an_tok_put of a code point already folded when folding is on (a CJK one). */
+static inline int an_tok_put_folded(an_tok *t, uint32_t cp, int cls, size_t start, size_t end)
+{
+    if (cls == AN_CJK && !t->wlen) /* the common case */
+        return an_tok_cjk(t, cp, start, end);
+    return an_tok_put_other(t, cp, cls, start, end); /* folds again: an_fold is idempotent */
+}
 /* End of input: emit what is pending. */
 CF_HIDDEN int an_tok_finish(an_tok *t);
 

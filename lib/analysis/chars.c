@@ -1,6 +1,7 @@
 /* chars.c: per-code-point facts for the analyzer (normalization boundary, stability under
- * NFKC_Casefold, variant folding, character class), asked of ICU once per analyzer and cached for the BMP in
- * blocks of 64 code points (so a short query pays only for the blocks it touches). */
+ * NFKC_Casefold, variant folding, character class), asked of ICU once per analyzer and cached
+ * for the BMP in blocks of 64 code points (so a short query pays only for the blocks it
+ * touches). */
 #include <stdio.h>
 #include <string.h>
 

@@ -596,7 +596,8 @@ static inline uint64_t ix_key8(int field, const char *term, size_t len)
     else if (len >= 4) /* two loads that overlap in the middle */
         v = cf_get_u32le(p) | (uint64_t)cf_get_u32le(p + len - 4) << (8 * (len - 4));
     else if (len)
-        v = p[0] | (uint64_t)p[len / 2] << (8 * (len / 2)) | (uint64_t)p[len - 1] << (8 * (len - 1));
+        v = p[0] | (uint64_t)p[len / 2] << (8 * (len / 2)) |
+            (uint64_t)p[len - 1] << (8 * (len - 1));
     else
         v = 0;
     return v << 8 | (uint8_t)field;
