@@ -111,7 +111,7 @@ void ix_unpack_at(const uint8_t *in, size_t bytes, uint64_t bit, uint32_t *v, si
 
 static unsigned bit_len(uint32_t v)
 {
-    return v ? 32u - (unsigned)__builtin_clz(v) : 0;
+    return 63u - (unsigned)__builtin_clzll((uint64_t)v << 1 | 1); /* no branch for 0 */
 }
 
 static unsigned index_width(size_t n)
@@ -159,17 +159,17 @@ static void put_unary(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, 
 
 #define RICE_MAX_Q 0xffu /* the sum of the high parts fits the head's second byte */
 
-/* The cheapest Rice parameter for v (whose sum is given), among the four from bitlen(mean) - 3
- * to bitlen(mean) (the optimum lies there), with its size in bits (head included); UINT64_MAX
- * when none fits the head. */
+/* The cheapest Rice parameter for v (whose sum is given), among the three from bitlen(mean) - 2
+ * to bitlen(mean) (the optimum, near log2(mean * ln 2), lies there), with its size in bits
+ * (head included); UINT64_MAX when none fits the head. */
 static uint64_t rice_choose(const uint32_t *v, size_t n, uint64_t sum, unsigned *k_out,
                             uint64_t *q_out)
 {
     unsigned top = n ? bit_len((uint32_t)(sum / n)) : 0; /* the mean is below 2^32 */
-    unsigned k0 = top > 3 ? top - 3 : 0;
+    unsigned k0 = top > 2 ? top - 2 : 0;
     /* 32-bit sums of high parts capped at 2^16 (any of them makes q too big for the head
      * anyway) cannot overflow for 128 values */
-    uint32_t q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+    uint32_t q0 = 0, q1 = 0, q2 = 0;
     uint64_t best = UINT64_MAX;
     for (size_t i = 0; i < n; i++) {
         uint32_t t = v[i] >> k0;
@@ -177,10 +177,9 @@ static uint64_t rice_choose(const uint32_t *v, size_t n, uint64_t sum, unsigned 
         q0 += t;
         q1 += t >> 1;
         q2 += t >> 2;
-        q3 += t >> 3;
     }
-    const uint32_t q[4] = {q0, q1, q2, q3};
-    for (unsigned j = 0; j < 4 && k0 + j <= top && k0 + j <= 30; j++) {
+    const uint32_t q[3] = {q0, q1, q2};
+    for (unsigned j = 0; j < 3 && k0 + j <= top && k0 + j <= 30; j++) {
         if (q[j] > RICE_MAX_Q)
             continue;
         uint64_t bits = 16 + (uint64_t)n * (k0 + j + 1) + q[j];
@@ -208,9 +207,11 @@ void ix_pfor_put(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, uint3
     unsigned best = maxb;
     uint64_t best_bits = 8 + (uint64_t)n * maxb, exc = 0;
     bool bitmap;
+    const uint64_t iw = index_width(n);
     for (unsigned b = maxb; b-- > 0;) {
         exc += hist[b + 1];
-        uint64_t bits = 24 + places_bits(n, exc, &bitmap) + exc * (maxb - b) + (uint64_t)n * b;
+        uint64_t places = exc * iw < n ? exc * iw : n; /* as places_bits */
+        uint64_t bits = 24 + places + exc * (maxb - b) + (uint64_t)n * b;
         if (bits < best_bits) {
             best_bits = bits;
             best = b;
