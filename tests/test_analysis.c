@@ -311,6 +311,18 @@ static void test_fold_table(void **state)
             fail_msg("fold U+%04X -> U+%04X leaves the CJK class", c, f);
     }
     assert_int_equal(mapped, an_fold_count());
+    /* the character facts flag exactly the code points that fold */
+    an_chars ch;
+    char err[200];
+    assert_int_equal(an_chars_init(&ch, err, sizeof err), 0);
+    for (uint32_t c = 0; c < 0x323b0; c++) {
+        if (c >= 0xd800 && c < 0xe000)
+            continue;
+        bool flag = (an_chars_get(&ch, c) & AN_F_FOLD) != 0;
+        if (flag != (an_fold(c) != c))
+            fail_msg("U+%04X: fold flag %d", c, flag);
+    }
+    an_chars_free(&ch);
     assert_int_equal(an_fold(0x689d), 0x6761); /* 條 -> 条 */
     assert_int_equal(an_fold(0x5bfe), 0x5bf9); /* 対 -> 对 */
     assert_int_equal(an_fold(0x5bf9), 0x5bf9); /* 对 stays */

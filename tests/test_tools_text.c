@@ -12,6 +12,31 @@
 #include "term.h"
 #include "text.h"
 
+/* The inline decoder against the general one on every sequence of up to three bytes drawn
+ * from bytes at the edges of the UTF-8 ranges. */
+static void test_utf8_inline(void **state)
+{
+    (void)state;
+    static const unsigned char vals[] = {0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf,
+                                         0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xe6, 0xec, 0xed,
+                                         0xee, 0xef, 0xf0, 0xf4, 0xf5, 0xff};
+    const size_t nv = sizeof vals;
+    size_t three = 0;
+    for (size_t a = 0; a < nv; a++)
+        for (size_t b = 0; b < nv; b++)
+            for (size_t c = 0; c < nv; c++) {
+                const char s[3] = {(char)vals[a], (char)vals[b], (char)vals[c]};
+                for (size_t len = 1; len <= 3; len++) {
+                    size_t i1 = 0, i2 = 0;
+                    int32_t c1 = tx_utf8_next_any(s, len, &i1), c2 = tx_utf8_next(s, len, &i2);
+                    assert_int_equal(c1, c2);
+                    assert_int_equal(i1, i2);
+                    three += c2 != TX_UTF8_INVALID && i2 == 3;
+                }
+            }
+    assert_true(three > 0);
+}
+
 static void test_utf8(void **state)
 {
     (void)state;
@@ -175,7 +200,8 @@ static void test_color_choice(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8),            cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_utf8),            cmocka_unit_test(test_utf8_inline),
+        cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_buf),             cmocka_unit_test(test_progress_format),
         cmocka_unit_test(test_progress_disabled), cmocka_unit_test(test_color_choice),
     };

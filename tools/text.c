@@ -93,7 +93,7 @@ const char *tx_buf_str(const tx_buf *b)
 
 /* ---- UTF-8 ------------------------------------------------------------------------------- */
 
-int32_t tx_utf8_next(const char *str, size_t len, size_t *i)
+int32_t tx_utf8_next_any(const char *str, size_t len, size_t *i)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t p = *i;

@@ -28,7 +28,27 @@ const char *tx_buf_str(const tx_buf *b);
  * Decoding follows Unicode's "maximal subpart" rule: an invalid sequence advances by the
  * length of its longest valid prefix (at least one byte), as a U+FFFD-substituting decoder. */
 #define TX_UTF8_INVALID (-1)
-int32_t tx_utf8_next(const char *s, size_t len, size_t *i);
+/* The code point at s[*i] (*i < len), *i moved past it. */
+int32_t tx_utf8_next_any(const char *s, size_t len, size_t *i);
+/* The same, with ASCII and well-formed three-byte sequences (the CJK of the corpora) decoded
+ * inline. */
+static inline int32_t tx_utf8_next(const char *str, size_t len, size_t *i)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t p = *i;
+    unsigned c = s[p];
+    if (c < 0x80) {
+        *i = p + 1;
+        return (int32_t)c;
+    }
+    /* leads E1..EC and EE..EF take any two continuation bytes (E0 and ED restrict them) */
+    if (c - 0xe1u < 0x0fu && c != 0xed && len - p > 2 && (s[p + 1] & 0xc0) == 0x80 &&
+        (s[p + 2] & 0xc0) == 0x80) {
+        *i = p + 3;
+        return (int32_t)((c & 0x0f) << 12 | (unsigned)(s[p + 1] & 0x3f) << 6 | (s[p + 2] & 0x3f));
+    }
+    return tx_utf8_next_any(str, len, i);
+}
 size_t tx_utf8_put(uint32_t cp, char *out); /* out needs 4 bytes; returns bytes written */
 bool tx_utf8_valid(const char *s, size_t len);
 

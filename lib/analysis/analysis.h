@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <unicode/unorm2.h>
 
@@ -30,7 +31,8 @@
 /* ---- character classes (chars.c) ----------------------------------------------------------
  * One byte per code point: AN_F_DONE marks a computed entry (a cached table starts zeroed),
  * AN_F_BB a normalization boundary before the code point (NFKC_Casefold), AN_F_ST that
- * NFKC_Casefold leaves the code point unchanged, and the low bits its class. */
+ * NFKC_Casefold leaves the code point unchanged, AN_F_FOLD that variant folding changes it,
+ * and the low bits its class. */
 enum an_class {
     AN_SEP = 0, /* separator: space, punctuation, symbols, controls, U+FFFD, unassigned */
     AN_CJK,     /* Han, Hiragana, Katakana, Hangul, Bopomofo, ー, 々〆ゝゞヽヾ */
@@ -45,6 +47,7 @@ enum an_class {
 #define AN_F_DONE 0x80u
 #define AN_F_BB 0x40u
 #define AN_F_ST 0x20u
+#define AN_F_FOLD 0x10u /* an_fold changes the code point */
 #define AN_CLASS_MASK 0x0fu
 
 #define AN_CHARS_BLOCK 64 /* BMP entries computed together on first use */
@@ -130,6 +133,53 @@ typedef struct an_tok {
 CF_HIDDEN void an_tok_begin(an_tok *t, an_stem *stem, bool fold, cjkfts_token_cb cb,
                             void *ctx, char *err, size_t errlen);
 CF_HIDDEN int an_tok_put(an_tok *t, uint32_t cp, int cls, size_t start, size_t end);
+/* an_tok_put of anything but a CJK code point outside a word. */
+CF_HIDDEN int an_tok_put_other(an_tok *t, uint32_t cp, int cls, size_t start, size_t end);
+CF_HIDDEN int an_tok_emit_fail(an_tok *t, bool stopped, uint32_t position);
+
+/* The CJK path, inline (it runs once per character of CJK text). */
+static inline int an_tok_emit(an_tok *t, const uint8_t *term, size_t n, int kind, size_t start,
+                              size_t end)
+{
+    if (t->pos > UINT32_MAX)
+        return an_tok_emit_fail(t, false, 0);
+    cjkfts_token tk = {(const char *)term, n, (uint32_t)t->pos, kind, start, end};
+    t->pos++;
+    return t->cb(t->ctx, &tk) ? an_tok_emit_fail(t, true, tk.position) : 0;
+}
+
+/* A CJK character (folded) continues the run: the bigram with the previous character. */
+static inline int an_tok_cjk(an_tok *t, uint32_t cp, size_t start, size_t end)
+{
+    int rc = 0;
+    uint8_t b[8] = {0}; /* the previous character, then this one */
+    memcpy(b, t->prev_utf8, 4);
+    size_t n;
+    if (cp - 0x800 < 0xf800) { /* three bytes: every common Han and kana character */
+        uint8_t *o = b + t->prev_n;
+        o[0] = (uint8_t)(0xe0 | cp >> 12);
+        o[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
+        o[2] = (uint8_t)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        n = cf_utf8_encode(cp, b + t->prev_n);
+    }
+    if (t->run_len)
+        rc = an_tok_emit(t, b, t->prev_n + n, CJKFTS_TOKEN_BIGRAM, t->prev_start, end);
+    memcpy(t->prev_utf8, b + t->prev_n, 4);
+    t->prev_n = (uint8_t)n;
+    t->prev_start = start, t->prev_end = end;
+    t->run_len++;
+    return rc;
+}
+
+/* an_tok_put of a code point already folded when folding is on (a CJK one). */
+static inline int an_tok_put_folded(an_tok *t, uint32_t cp, int cls, size_t start, size_t end)
+{
+    if (cls == AN_CJK && !t->wlen) /* the common case */
+        return an_tok_cjk(t, cp, start, end);
+    return an_tok_put_other(t, cp, cls, start, end); /* folds again: an_fold is idempotent */
+}
 /* End of input: emit what is pending. */
 CF_HIDDEN int an_tok_finish(an_tok *t);
 

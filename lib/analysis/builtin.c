@@ -180,7 +180,9 @@ static int run(an_state *st, const uint8_t *s, size_t len, char *err, size_t err
         uint8_t info = an_chars_get(&st->chars, cp);
         if ((info & AN_F_BB) || sg.n == 0) {
             if (sg.n == 1 && (sg.info & AN_F_ST)) /* seg_flush's common case */
-                rc = an_tok_put(&st->tok, sg.cp, sg.info & AN_CLASS_MASK, sg.start, start);
+                rc = an_tok_put_folded(&st->tok,
+                                       st->fold && (sg.info & AN_F_FOLD) ? an_fold(sg.cp) : sg.cp,
+                                       sg.info & AN_CLASS_MASK, sg.start, start);
             else if (sg.n)
                 rc = seg_flush(st, &sg, start, err, errlen);
             seg_begin(&sg, cp, info, start);

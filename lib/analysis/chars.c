@@ -1,6 +1,7 @@
 /* chars.c: per-code-point facts for the analyzer (normalization boundary, stability under
- * NFKC_Casefold, character class), asked of ICU once per analyzer and cached for the BMP in
- * blocks of 64 code points (so a short query pays only for the blocks it touches). */
+ * NFKC_Casefold, variant folding, character class), asked of ICU once per analyzer and cached
+ * for the BMP in blocks of 64 code points (so a short query pays only for the blocks it
+ * touches). */
 #include <stdio.h>
 #include <string.h>
 
@@ -73,7 +74,7 @@ int an_class_of(uint32_t cp)
 
 static uint8_t compute(const UNormalizer2 *nf, uint32_t cp)
 {
-    unsigned v = AN_F_DONE | (unsigned)an_class_of(cp);
+    unsigned v = AN_F_DONE | (unsigned)an_class_of(cp) | (an_fold(cp) != cp ? AN_F_FOLD : 0);
     /* inert: unchanged, boundaries before and after, never combines (most Han and kana) */
     if (unorm2_isInert(nf, (UChar32)cp))
         return (uint8_t)(v | AN_F_BB | AN_F_ST);

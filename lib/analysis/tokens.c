@@ -22,47 +22,18 @@ void an_tok_begin(an_tok *t, an_stem *stem, bool fold, cjkfts_token_cb cb, void 
     t->script = AN_SCRIPT_NONE;
 }
 
-static inline int emit(an_tok *t, const uint8_t *term, size_t n, int kind, size_t start,
-                       size_t end)
+/* The failures of an_tok_emit (kept out of line). */
+int an_tok_emit_fail(an_tok *t, bool stopped, uint32_t position)
 {
-    if (t->pos > UINT32_MAX) {
+    if (!stopped) {
         snprintf(t->err, t->errlen, "more than 2^32 tokens in one text");
         return CJKFTS_ETOOBIG;
     }
-    cjkfts_token tk = {(const char *)term, n, (uint32_t)t->pos, kind, start, end};
-    t->pos++;
-    if (t->cb(t->ctx, &tk)) {
-        snprintf(t->err, t->errlen, "the token callback stopped at position %u", tk.position);
-        return CJKFTS_EABORT;
-    }
-    return 0;
+    snprintf(t->err, t->errlen, "the token callback stopped at position %u", position);
+    return CJKFTS_EABORT;
 }
 
 /* ---- CJK runs ------------------------------------------------------------------------------ */
-
-static inline int cjk_push(an_tok *t, uint32_t cp, size_t start, size_t end)
-{
-    int rc = 0;
-    uint8_t b[8] = {0}; /* the previous character, then this one */
-    memcpy(b, t->prev_utf8, 4);
-    size_t n;
-    if (cp - 0x800 < 0xf800) { /* three bytes: every common Han and kana character */
-        uint8_t *o = b + t->prev_n;
-        o[0] = (uint8_t)(0xe0 | cp >> 12);
-        o[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
-        o[2] = (uint8_t)(0x80 | (cp & 0x3f));
-        n = 3;
-    } else {
-        n = cf_utf8_encode(cp, b + t->prev_n);
-    }
-    if (t->run_len)
-        rc = emit(t, b, t->prev_n + n, CJKFTS_TOKEN_BIGRAM, t->prev_start, end);
-    memcpy(t->prev_utf8, b + t->prev_n, 4);
-    t->prev_n = (uint8_t)n;
-    t->prev_start = start, t->prev_end = end;
-    t->run_len++;
-    return rc;
-}
 
 static int cjk_end(an_tok *t)
 {
@@ -70,7 +41,7 @@ static int cjk_end(an_tok *t)
         return 0;
     int kind = t->run_len == 1 ? CJKFTS_TOKEN_UNIGRAM : CJKFTS_TOKEN_TAIL;
     t->run_len = 0;
-    int rc = emit(t, t->prev_utf8, t->prev_n, kind, t->prev_start, t->prev_end);
+    int rc = an_tok_emit(t, t->prev_utf8, t->prev_n, kind, t->prev_start, t->prev_end);
     t->prev_n = 0;
     return rc;
 }
@@ -91,7 +62,7 @@ static void word_reset(an_tok *t)
 static int word_emit(an_tok *t, const uint8_t *w, size_t n, size_t start, size_t end)
 {
     if (!t->has_letter)
-        return emit(t, w, n, CJKFTS_TOKEN_NUMBER, start, end);
+        return an_tok_emit(t, w, n, CJKFTS_TOKEN_NUMBER, start, end);
     if (!t->cut && an_stem_applies(t->stem, t->script)) {
         size_t sn = 0;
         const uint8_t *r = an_stem_word(t->stem, w, n, &sn);
@@ -100,16 +71,17 @@ static int word_emit(an_tok *t, const uint8_t *w, size_t n, size_t start, size_t
             return CJKFTS_ENOMEM;
         }
         if (sn)
-            return emit(t, r, sn, CJKFTS_TOKEN_WORD, start, end);
+            return an_tok_emit(t, r, sn, CJKFTS_TOKEN_WORD, start, end);
     }
-    return emit(t, w, n, CJKFTS_TOKEN_WORD, start, end);
+    return an_tok_emit(t, w, n, CJKFTS_TOKEN_WORD, start, end);
 }
 
 /* A pending thousands separator turned out wrong: the number ends before it and the digits
  * after it begin the next number. */
 static int comma_split(an_tok *t)
 {
-    int rc = emit(t, t->word, t->comma_len, CJKFTS_TOKEN_NUMBER, t->wstart, t->comma_prev_end);
+    int rc = an_tok_emit(t, t->word, t->comma_len, CJKFTS_TOKEN_NUMBER, t->wstart,
+                         t->comma_prev_end);
     size_t rest = t->wlen - t->comma_len;
     memmove(t->word, t->word + t->comma_len, rest);
     t->wlen = rest;
@@ -245,15 +217,14 @@ static int word_push(an_tok *t, uint32_t cp, int cls, size_t start, size_t end)
 }
 
 /* Everything but a CJK character outside a word. */
-static int __attribute__((noinline)) tok_put(an_tok *t, uint32_t cp, int cls, size_t start,
-                                             size_t end)
+int an_tok_put_other(an_tok *t, uint32_t cp, int cls, size_t start, size_t end)
 {
     int rc;
     switch (cls) {
     case AN_CJK:
         if (t->wlen && (rc = word_end(t)))
             return rc;
-        return cjk_push(t, t->fold ? an_fold(cp) : cp, start, end);
+        return an_tok_cjk(t, t->fold ? an_fold(cp) : cp, start, end);
     case AN_LATIN: case AN_LETTER: case AN_DIGIT:
         if (t->run_len && (rc = cjk_end(t)))
             return rc;
@@ -279,9 +250,7 @@ static int __attribute__((noinline)) tok_put(an_tok *t, uint32_t cp, int cls, si
 
 int an_tok_put(an_tok *t, uint32_t cp, int cls, size_t start, size_t end)
 {
-    if (cls == AN_CJK && !t->wlen) /* the common case, kept small */
-        return cjk_push(t, t->fold ? an_fold(cp) : cp, start, end);
-    return tok_put(t, cp, cls, start, end);
+    return an_tok_put_folded(t, cls == AN_CJK && t->fold ? an_fold(cp) : cp, cls, start, end);
 }
 
 int an_tok_finish(an_tok *t)

@@ -457,8 +457,9 @@ static inline int put_varint(ix_buffer *b, bslot *t, uint32_t v)
 /* Add the current document's occurrences of one term (key8 = ix_key8 of it; term is only
  * read when it is longer than 7 bytes): freq positions (none for the id). */
 static int add_doc_term(ix_buffer *b, uint64_t key8, const char *term, size_t len, uint32_t h,
-                        const uint32_t *pos, uint32_t freq)
+                        const ix_doctoks *d, const ix_dterm *dt)
 {
+    uint32_t freq = dt->count;
     int field = (uint8_t)key8;
     if ((uint64_t)b->nterms * LOAD_DEN >= (uint64_t)b->nslots * LOAD_NUM) {
         int rc = grow_slots(b);
@@ -475,10 +476,13 @@ static int add_doc_term(ix_buffer *b, uint64_t key8, const char *term, size_t le
         rc = put_varint(b, t, freq);
     t->last_doc = b->cur_doc;
     t->doc_freq++;
-    uint32_t last = 0;
-    for (uint32_t k = 0; k < freq && !rc && field < IX_NFIELDS; k++) {
-        rc = put_varint(b, t, pos[k] - last);
-        last = pos[k];
+    if (rc || field >= IX_NFIELDS)
+        return rc;
+    rc = put_varint(b, t, dt->pos0);
+    uint32_t last = dt->pos0;
+    for (uint32_t k = dt->more; k != IX_NO_TOK && !rc; k = d->tok[2 * k + 1]) {
+        rc = put_varint(b, t, d->tok[2 * k] - last);
+        last = d->tok[2 * k];
     }
     return rc;
 }
@@ -490,7 +494,7 @@ static int add_doc_term(ix_buffer *b, uint64_t key8, const char *term, size_t le
 
 int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d)
 {
-    int rc = ix_doctoks_group(d);
+    int rc = 0;
     uint32_t n = d->nterms;
     for (uint32_t i = 0; i < n && !rc; i++) {
         if (b->nslots) {
@@ -505,7 +509,7 @@ int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d)
         }
         const ix_dterm *t = &d->terms[i];
         const char *term = t->len > 7 ? (const char *)d->bytes.data + t->off : NULL;
-        rc = add_doc_term(b, t->key8, term, t->len, t->hash, d->pos + t->first, t->count);
+        rc = add_doc_term(b, t->key8, term, t->len, t->hash, d, t);
     }
     return rc;
 }

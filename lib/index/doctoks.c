@@ -1,6 +1,6 @@
 /* doctoks.c: the tokens of one document grouped by term (a small hash table that stays in
  * cache), so the writer's big term hash is visited once per distinct term of a document, with
- * all its positions at once. */
+ * all its positions at once (the first in the term, the others chained in order). */
 #include <string.h>
 
 #include "index/index.h"
@@ -50,7 +50,6 @@ void ix_doctoks_free(ix_doctoks *d)
     cf_free(d->slots);
     cf_buf_free(&d->bytes);
     cf_free(d->tok);
-    cf_free(d->pos);
     cf_free(d);
 }
 
@@ -76,8 +75,7 @@ void ix_doctoks_reset(ix_doctoks *d, size_t text_bytes)
 
 size_t ix_doctoks_mem(const ix_doctoks *d)
 {
-    return d->termcap * sizeof(ix_dterm) + d->slotcap * 4 + d->bytes.cap + d->tokcap * 8 +
-           d->poscap * 4;
+    return d->termcap * sizeof(ix_dterm) + d->slotcap * 4 + d->bytes.cap + d->tokcap * 8;
 }
 
 /* Double the table in use (the allocation too when it is full) and put the terms back. */
@@ -127,7 +125,7 @@ static int grow_tok(ix_doctoks *d)
 /* A new term in slot j. Only keys longer than 8 bytes keep their bytes: key8 holds the
  * others whole. */
 static int new_term(ix_doctoks *d, uint64_t key8, uint32_t h, const char *term, size_t len,
-                    uint32_t j)
+                    uint32_t pos, uint32_t j)
 {
     uint32_t off = 0;
     if (len > 7) {
@@ -137,18 +135,16 @@ static int new_term(ix_doctoks *d, uint64_t key8, uint32_t h, const char *term, 
         memcpy(d->bytes.data + d->bytes.len, term, len);
         d->bytes.len += len;
     }
-    d->terms[d->nterms] = (ix_dterm){key8, h, off, (uint32_t)len, 0, 0, j};
+    d->terms[d->nterms] = (ix_dterm){key8, h, off, (uint32_t)len, 1, pos, IX_NO_TOK, IX_NO_TOK, j};
     d->slots[j] = ++d->nterms;
     return 0;
 }
 
 int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len, uint32_t pos)
 {
-    if (len > UINT32_MAX / 4 || d->bytes.len > UINT32_MAX / 2 || d->ntok >= UINT32_MAX)
+    if (len > UINT32_MAX / 4 || d->bytes.len > UINT32_MAX / 2 || d->ntok >= UINT32_MAX - 1)
         return CJKFTS_ETOOBIG;
     int rc = d->nterms >= d->nslots / 2 ? doctoks_grow(d) : 0;
-    if (!rc && d->ntok == d->tokcap)
-        rc = grow_tok(d);
     if (rc)
         return rc;
     uint64_t key8 = ix_key8(field, term, len);
@@ -160,37 +156,20 @@ int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len, uint3
             break;
         j = (j + 1) & mask;
     }
-    if (!s) {
-        if ((rc = new_term(d, key8, h, term, len, j)))
-            return rc;
-        s = d->nterms;
-    }
-    d->terms[s - 1].count++;
-    d->tok[2 * d->ntok] = s - 1;
-    d->tok[2 * d->ntok + 1] = pos;
-    d->ntok++;
+    if (!s)
+        return new_term(d, key8, h, term, len, pos, j);
+    /* a later occurrence: appended to the term's chain */
+    if (d->ntok == d->tokcap && (rc = grow_tok(d)))
+        return rc;
+    ix_dterm *t = &d->terms[s - 1];
+    uint32_t k = (uint32_t)d->ntok++;
+    d->tok[2 * k] = pos;
+    d->tok[2 * k + 1] = IX_NO_TOK;
+    if (t->more == IX_NO_TOK)
+        t->more = k;
+    else
+        d->tok[2 * t->last + 1] = k;
+    t->last = k;
+    t->count++;
     return 0;
 }
-
-/* Group the positions by term (a counting sort keeps each term's positions in order). */
-int ix_doctoks_group(ix_doctoks *d)
-{
-    if (d->ntok > d->poscap) {
-        uint32_t *p = cf_realloc(d->pos, d->ntok * sizeof *p);
-        if (!p)
-            return CJKFTS_ENOMEM;
-        d->pos = p;
-        d->poscap = d->ntok;
-    }
-    uint32_t at_ = 0;
-    for (uint32_t i = 0; i < d->nterms; i++) {
-        d->terms[i].first = at_;
-        at_ += d->terms[i].count;
-    }
-    for (size_t k = 0; k < d->ntok; k++)
-        d->pos[d->terms[d->tok[2 * k]].first++] = d->tok[2 * k + 1];
-    for (uint32_t i = 0; i < d->nterms; i++)
-        d->terms[i].first -= d->terms[i].count;
-    return 0;
-}
-

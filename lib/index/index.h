@@ -561,9 +561,14 @@ CF_HIDDEN int ix_buffer_begin_doc(ix_buffer *b, uint32_t *doc);
 /* doctoks.c: the tokens of one document, grouped by term before they go into the buffer. */
 typedef struct ix_dterm {
     uint64_t key8; /* ix_key8 of the term: its field (low byte) and first 7 bytes */
-    uint32_t hash, off, len, count, first; /* first: start of its positions once grouped */
-    uint32_t slot;                         /* where it is in the table */
+    uint32_t hash, off, len, count;
+    uint32_t pos0;       /* the first position */
+    uint32_t more, last; /* the other positions: a chain through ix_doctoks.tok (first, last
+                            entry), IX_NO_TOK when there are none */
+    uint32_t slot;       /* where it is in the table */
 } ix_dterm;
+
+#define IX_NO_TOK UINT32_MAX
 
 typedef struct ix_doctoks {
     ix_dterm *terms; /* in order of first occurrence */
@@ -571,11 +576,18 @@ typedef struct ix_doctoks {
     uint32_t *slots; /* term index + 1, 0 = empty; slotcap allocated, nslots in use */
     uint32_t nslots, slotcap;
     cf_buf bytes;  /* bytes of the terms longer than 7 bytes (ix_dterm.off, .len) */
-    uint32_t *tok; /* per token: term index, then position (2 words) */
+    uint32_t *tok; /* per later occurrence of a term: position, next entry (2 words) */
     size_t ntok, tokcap;
-    uint32_t *pos; /* after ix_doctoks_group: positions by term (ix_dterm.first, .count) */
-    size_t poscap;
 } ix_doctoks;
+
+/* The positions of t in order into pos[0..t->count). */
+static inline void ix_dterm_positions(const ix_doctoks *d, const ix_dterm *t, uint32_t *pos)
+{
+    pos[0] = t->pos0;
+    uint32_t n = 1;
+    for (uint32_t k = t->more; k != IX_NO_TOK; k = d->tok[2 * k + 1])
+        pos[n++] = d->tok[2 * k];
+}
 
 /* A key's first 8 bytes (field byte, then the term's first 7 bytes, zero-padded) as a
  * little-endian word, read without touching any byte past the term. */
@@ -588,7 +600,8 @@ static inline uint64_t ix_key8(int field, const char *term, size_t len)
     else if (len >= 4) /* two loads that overlap in the middle */
         v = cf_get_u32le(p) | (uint64_t)cf_get_u32le(p + len - 4) << (8 * (len - 4));
     else if (len)
-        v = p[0] | (uint64_t)p[len / 2] << (8 * (len / 2)) | (uint64_t)p[len - 1] << (8 * (len - 1));
+        v = p[0] | (uint64_t)p[len / 2] << (8 * (len / 2)) |
+            (uint64_t)p[len - 1] << (8 * (len - 1));
     else
         v = 0;
     return v << 8 | (uint8_t)field;
@@ -602,7 +615,6 @@ CF_HIDDEN size_t ix_doctoks_mem(const ix_doctoks *d);
 /* One occurrence; positions must be non-decreasing within a field. */
 CF_HIDDEN int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len,
                              uint32_t pos);
-CF_HIDDEN int ix_doctoks_group(ix_doctoks *d);
 /* The in-memory hash of a key (never written to a file); key8 = ix_key8(field, term, len). */
 CF_HIDDEN uint32_t ix_term_hash(uint64_t key8, const char *term, size_t len);
 /* Add every term of d to the current document (between begin_doc and end_doc). */
