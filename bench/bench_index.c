@@ -5,10 +5,12 @@
  *                               [--check]
  *   Indexes livedoor.jsonl and xinwenlianbo.jsonl (or only NAME), each N times (default 1)
  *   with distinct ids, into a fresh index under DIR (default $TMPDIR or /tmp), streaming the
- *   file (nothing is kept in memory). --ram sets the writer's RAM budget (default 256).
+ *   file (nothing is kept in memory). --only mix indexes both into one index, one after the
+ *   other, N times. --ram sets the writer's RAM budget (default 256).
  *   --check runs cjkfts_index_check (deep) after indexing. Peak RSS is the process's
  *   ru_maxrss, so run one corpus per process (--only) when measuring memory.
- *   A >= 500 MB run: bench_index CORPUS_DIR --only livedoor --repeat 20 --ram 64 */
+ *   A >= 500 MB run: bench_index CORPUS_DIR --only mix --repeat 9 --ram 64 */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,10 +116,14 @@ static void remove_tree(const char *dir)
         fprintf(stderr, "bench_index: could not remove %s\n", dir);
 }
 
+static const char *const corpora[] = {"livedoor", "xinwenlianbo"};
+
 static int run(const cfg *c, const char *name)
 {
-    char src[4096], dir[4096];
-    snprintf(src, sizeof src, "%s/%s.jsonl", c->corpus, name);
+    char src[2][4096], dir[4096];
+    bool mix = strcmp(name, "mix") == 0;
+    for (int k = 0; k < 2; k++)
+        snprintf(src[k], sizeof src[k], "%s/%s.jsonl", c->corpus, mix ? corpora[k] : name);
     snprintf(dir, sizeof dir, "%s/bench-index-%s-%ld", c->dir, name, (long)getpid());
     remove_tree(dir);
     cjkfts_index_options o;
@@ -136,7 +142,8 @@ static int run(const cfg *c, const char *name)
     uint64_t docs = 0, bytes = 0;
     double t0 = now(), c0 = cpu_secs();
     for (unsigned r = 0; r < c->repeat && rc == 0; r++)
-        rc = add_file(w, src, r, &docs, &bytes);
+        for (int k = 0; k < (mix ? 2 : 1) && rc == 0; k++)
+            rc = add_file(w, src[k], r, &docs, &bytes);
     double t1 = now();
     if (!rc && (rc = cjkfts_writer_commit(w)))
         fprintf(stderr, "bench_index: commit: %s\n", cjkfts_errmsg(w));
@@ -203,10 +210,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_index CORPUS_DIR [--repeat N] [--ram MIB] ...\n");
         return 2;
     }
+    if (c.only && strcmp(c.only, "mix") == 0)
+        return run(&c, "mix");
     int status = 0;
-    const char *names[] = {"livedoor", "xinwenlianbo"};
     for (int i = 0; i < 2; i++)
-        if (!c.only || strcmp(c.only, names[i]) == 0)
-            status |= run(&c, names[i]);
+        if (!c.only || strcmp(c.only, corpora[i]) == 0)
+            status |= run(&c, corpora[i]);
     return status;
 }

@@ -333,36 +333,36 @@ static bool bitmap_places(const uint8_t *in, size_t bytes, uint64_t bit, size_t 
 }
 
 /* A Rice body of n values with parameter k in [p, end): the low parts, then exactly n unary
- * high parts ending at end; a value must fit 32 bits. */
+ * high parts ending at end; a value must fit 32 bits. The unary parts are read 57 bits at a
+ * time, one value per 1 bit. */
 static bool rice_get(const uint8_t *in, size_t bytes, uint64_t p, uint64_t end, uint32_t *v,
                      size_t n, unsigned k)
 {
     ix_unpack_at(in, bytes, p, v, n, k);
     p += (uint64_t)n * k;
-    const uint64_t qmax = 0xffffffffu >> k;
-    uint64_t q = 0;
+    const uint32_t qmax = 0xffffffffu >> k;
+    uint32_t q = 0; /* zeros of the current value so far */
     size_t i = 0;
     while (i < n) {
         if (p >= end)
             return false;
-        unsigned w = end - p < 57 ? (unsigned)(end - p) : 57;
-        uint64_t x = get_bits(in, bytes, p, w), base = p;
-        while (x && i < n) {
+        unsigned w = end - p < 57 ? (unsigned)(end - p) : 57, used = 0;
+        uint64_t x = get_bits(in, bytes, p, w);
+        for (; x; x &= x - 1) {
+            if (i == n)
+                return false; /* more 1 bits than values */
             unsigned z = (unsigned)__builtin_ctzll(x);
-            q += base + z - p;
+            q += z - used;
             if (q > qmax)
                 return false;
-            v[i++] |= (uint32_t)(q << k);
+            v[i++] |= q << k;
             q = 0;
-            p = base + z + 1;
-            x &= x - 1;
+            used = z + 1;
         }
-        if (i < n) {
-            q += base + w - p;
-            p = base + w;
-        }
+        q += w - used;
+        p += w;
     }
-    return p == end;
+    return p == end && q == 0;
 }
 
 bool ix_pfor_get_body(uint32_t head, const uint8_t *in, size_t bytes, uint64_t *bit,
