@@ -757,7 +757,7 @@ static sto_tail sto_tail_of(const char *path, blob *b)
 {
     char names[32][64], *p = NULL;
     size_t nf = list_files(path, names, 32);
-    for (size_t i = 0; i < nf; i++)
+    for (size_t i = 0; i < nf && !p; i++)
         if (strstr(names[i], ".sto"))
             p = th_path(path, names[i]);
     assert_non_null(p);
@@ -869,11 +869,61 @@ static void test_stored_dictionary(void **state)
     }
 }
 
+/* A merge trains its dictionary on documents sampled across all its inputs: a first segment of
+ * more than 2 MiB ("w" words) and a second one whose words start with "q" merge into a segment
+ * whose dictionary holds both kinds of words (trained on the first 2 MiB it would hold only
+ * "w" words), and every document reads back exactly. */
+static bool dict_has(const blob *b, const sto_tail *st, const char *s)
+{
+    size_t l = strlen(s);
+    for (uint64_t i = st->dict_off; i + l <= st->dict_off + st->dict_len; i++)
+        if (memcmp(b->data + i, s, l) == 0)
+            return true;
+    return false;
+}
+
+static void test_stored_dictionary_merge(void **state)
+{
+    (void)state;
+    char *tmp = th_tmpdir(), *path = th_path(tmp, "idx");
+    enum { NA = 750, NB = 150 };
+    tdoc *docs = calloc(NA + NB, sizeof *docs);
+    th_rng rng = {5};
+    cjkfts_index *ix = th_open(path, 0, 0);
+    cjkfts_writer *w;
+    assert_int_equal(cjkfts_writer_open(ix, &w), 0);
+    for (unsigned i = 0; i < NA + NB; i++) {
+        th_gen(&docs[i], &rng, i, 700);
+        for (char *c = docs[i].body; i >= NA && *c; c++)
+            *c = *c == 'w' ? 'q' : *c;
+        th_add(w, &docs[i]);
+        if (i == NA - 1)
+            assert_int_equal(cjkfts_writer_commit(w), 0);
+    }
+    assert_int_equal(cjkfts_writer_commit(w), 0);
+    assert_int_equal(cjkfts_writer_optimize(w), 0);
+    cjkfts_writer_close(w);
+    th_verify(ix, docs, NA + NB);
+    cjkfts_index_close(ix);
+    blob b;
+    sto_tail st = sto_tail_of(path, &b); /* the one segment left */
+    assert_int_equal(st.ndocs, NA + NB);
+    assert_true(st.dict_len > 1024);
+    assert_true(dict_has(&b, &st, " w") && dict_has(&b, &st, " q"));
+    free(b.data);
+    for (unsigned i = 0; i < NA + NB; i++)
+        th_doc_free(&docs[i]);
+    free(docs);
+    free(path);
+    th_rmdir(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pfor),          cmocka_unit_test(test_pfor_bits),
         cmocka_unit_test(test_rice),          cmocka_unit_test(test_stored_dictionary),
+        cmocka_unit_test(test_stored_dictionary_merge),
         cmocka_unit_test(test_truncated),     cmocka_unit_test(test_bitflips),
         cmocka_unit_test(test_fuzz_decoders),
         cmocka_unit_test(test_versions),      cmocka_unit_test(test_deterministic),

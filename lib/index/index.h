@@ -499,6 +499,7 @@ CF_HIDDEN void ix_storew_free(ix_storew *s);
 CF_HIDDEN size_t ix_storew_mem(const ix_storew *s);
 CF_HIDDEN int ix_storew_add(ix_storew *s, const uint8_t *doc, size_t len, cf_err *err);
 CF_HIDDEN int ix_storew_finish(ix_storew *s, cf_err *err);
+CF_HIDDEN int ix_storew_train(ix_storew *s, ix_segment *const *in, uint32_t n, cf_err *err);
 CF_HIDDEN int ix_stored_open(ix_segment *g, cf_err *err);
 CF_HIDDEN void ix_stored_cache_free(ix_seg_cache *c);
 /* The serialized document: raw gets (a prefix of) its block, the document at [off, off+len). */
@@ -540,6 +541,9 @@ CF_HIDDEN int ix_segw_open(ix_segw *w, const char *dir, uint64_t segnum, cf_err 
 CF_HIDDEN void ix_segw_abort(ix_segw *w);
 /* Per document, in document order: its stored fields and its columns. */
 CF_HIDDEN int ix_segw_stored(ix_segw *w, const uint8_t *doc, size_t len, cf_err *err);
+/* Before the first document of a merge: train the stored-field dictionary on documents sampled
+ * evenly from the n inputs (rather than on the first ones). */
+CF_HIDDEN int ix_segw_stored_train(ix_segw *w, ix_segment *const *in, uint32_t n, cf_err *err);
 CF_HIDDEN int ix_segw_cols(ix_segw *w, uint32_t title_len, uint32_t body_len, int32_t date,
                            cf_err *err);
 /* Per term, in key order: begin, ix_postw_doc/pos on w->post, end. */

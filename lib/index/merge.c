@@ -204,6 +204,7 @@ int ix_merge_segments(const char *dir, ix_segment *const *in, uint32_t n, uint64
     if (!rc)
         rc = ix_segw_open(&w, dir, segnum, err);
     if (!rc) {
+        rc = ix_segw_stored_train(&w, in, n, err);
         for (uint32_t i = 0; i < n && !rc; i++) {
             rc = copy_docs(&w, in[i], err);
             ix_seg_release_pages(in[i]);

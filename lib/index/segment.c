@@ -103,6 +103,11 @@ int ix_segw_stored(ix_segw *w, const uint8_t *doc, size_t len, cf_err *err)
     return ix_storew_add(&w->store, doc, len, err);
 }
 
+int ix_segw_stored_train(ix_segw *w, ix_segment *const *in, uint32_t n, cf_err *err)
+{
+    return ix_storew_train(&w->store, in, n, err);
+}
+
 int ix_segw_cols(ix_segw *w, uint32_t title_len, uint32_t body_len, int32_t date, cf_err *err)
 {
     if (w->doc_count == UINT32_MAX - 1)

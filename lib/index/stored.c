@@ -9,8 +9,9 @@
  * holds the first 2 MiB of documents, trains a dictionary of up to 110 KiB on them (zstd's
  * fastCover), then cuts blocks of 4 KiB compressed with it: on the news corpora this is 0.5%
  * to 13% smaller than blocks of 16 KiB without a dictionary, and a lookup is 3 to 4 times
- * faster. A segment with less than 256 KiB of documents, or whose training fails, has no
- * dictionary and blocks of 16 KiB. Every frame carries zstd's checksum of its content, so a
+ * faster. A merge trains on documents sampled across its inputs instead. A segment with
+ * less than 256 KiB of documents, or whose training fails, has no dictionary and blocks of
+ * 16 KiB. Every frame carries zstd's checksum of its content, so a
  * damaged block or dictionary is an error rather than wrong text.
  * After the blocks: the dictionary, n_blocks entries (u64 block offset, u32 first doc), then
  * the tail (table offset, n_blocks, doc count, dictionary offset, dictionary length: 5 x u64).
@@ -228,44 +229,51 @@ static int block_add(ix_storew *s, const uint8_t *doc, size_t len, cf_err *err)
 }
 
 /* Train the dictionary on the held documents (when there are enough; a failed training just
- * means no dictionary), then send them to blocks: from here on, blocks go out as they fill. */
-static int settle(ix_storew *s, cf_err *err)
+ * means no dictionary). */
+static int train_held(ix_storew *s, cf_err *err)
 {
     const size_t *lens = (const size_t *)(const void *)s->held_lens.data;
     size_t n = s->held_lens.len / sizeof *lens;
-    if (s->held.len >= STORE_TRAIN_MIN && n >= 8 && n <= UINT32_MAX) {
-        if (cf_buf_reserve(&s->dict, STORE_DICT_MAX))
-            return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
-        ZDICT_fastCover_params_t p;
-        memset(&p, 0, sizeof p);
-        p.k = 200; /* segment and d-mer sizes that suit news text (no parameter search) */
-        p.d = 8;
-        p.f = 16;
-        p.accel = 8;
-        p.zParams.compressionLevel = STORE_ZSTD_LEVEL;
-        size_t dl = ZDICT_trainFromBuffer_fastCover(s->dict.data, STORE_DICT_MAX, s->held.data,
-                                                    lens, (unsigned)n, p);
-        if (!ZDICT_isError(dl)) {
-            s->cdict = ZSTD_createCDict(s->dict.data, dl, STORE_ZSTD_LEVEL);
-            if (!s->cdict)
-                return cf_fail(err, CJKFTS_ENOMEM, "out of memory (zstd dictionary)");
-            size_t r = ZSTD_CCtx_refCDict(s->zctx, s->cdict);
-            if (ZSTD_isError(r))
-                return cf_fail(err, CJKFTS_EDEPEND, "zstd: %s", ZSTD_getErrorName(r));
-            s->dict.len = dl;
-        }
-    }
+    if (s->held.len < STORE_TRAIN_MIN || n < 8 || n > UINT32_MAX)
+        return 0;
+    if (cf_buf_reserve(&s->dict, STORE_DICT_MAX))
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    ZDICT_fastCover_params_t p;
+    memset(&p, 0, sizeof p);
+    p.k = 200; /* segment and d-mer sizes that suit news text (no parameter search) */
+    p.d = 8;
+    p.f = 16;
+    p.accel = 8;
+    p.zParams.compressionLevel = STORE_ZSTD_LEVEL;
+    size_t dl = ZDICT_trainFromBuffer_fastCover(s->dict.data, STORE_DICT_MAX, s->held.data, lens,
+                                                (unsigned)n, p);
+    if (ZDICT_isError(dl))
+        return 0;
+    s->cdict = ZSTD_createCDict(s->dict.data, dl, STORE_ZSTD_LEVEL);
+    if (!s->cdict)
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory (zstd dictionary)");
+    size_t r = ZSTD_CCtx_refCDict(s->zctx, s->cdict);
+    if (ZSTD_isError(r))
+        return cf_fail(err, CJKFTS_EDEPEND, "zstd: %s", ZSTD_getErrorName(r));
+    s->dict.len = dl;
+    return 0;
+}
+
+/* Train on the held documents, then send them to blocks: from here on, blocks go out as they
+ * fill. */
+static int settle(ix_storew *s, cf_err *err)
+{
+    int rc = train_held(s, err);
     s->streaming = true;
-    size_t at = 0;
-    for (size_t i = 0; i < n; i++) {
-        int rc = block_add(s, s->held.data + at, lens[i], err);
-        if (rc)
-            return rc;
+    const size_t *lens = (const size_t *)(const void *)s->held_lens.data;
+    size_t n = s->held_lens.len / sizeof *lens, at = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = block_add(s, s->held.data + at, lens[i], err);
         at += lens[i];
     }
     cf_buf_free(&s->held);
     cf_buf_free(&s->held_lens);
-    return 0;
+    return rc;
 }
 
 int ix_storew_add(ix_storew *s, const uint8_t *doc, size_t len, cf_err *err)
@@ -523,4 +531,63 @@ int ix_stored_cursor_next(ix_stored_cursor *c, const uint8_t **doc, size_t *len,
     c->idx++;
     c->doc++;
     return 1;
+}
+
+/* ---- dictionary for a merge --------------------------------------------------------------- */
+
+/* The documents of every stride-th block of g into the writer's held samples, up to cap
+ * bytes. */
+static int sample_blocks(ix_storew *s, const ix_segment *g, uint64_t stride, size_t cap,
+                         cf_err *err)
+{
+    cf_buf raw;
+    cf_buf_init(&raw);
+    int rc = 0;
+    for (uint64_t i = 0; i < g->sto_nblocks && s->held.len < cap && !rc; i += stride) {
+        sblock b;
+        rc = sblock_open(g, i, &b, err);
+        if (!rc)
+            rc = sblock_inflate(g, i, &b, &raw, err);
+        size_t at = 0;
+        for (uint32_t k = 0; k < b.n && !rc; k++) {
+            size_t l = (size_t)ix_rd_varint(&b.lens); /* each <= raw_len, checked at open */
+            if (l > raw.len - at)
+                rc = sto_corrupt(g, err, i, "document lengths exceed the block");
+            else if (cf_buf_append(&s->held, raw.data + at, l) ||
+                     cf_buf_append(&s->held_lens, &l, sizeof l))
+                rc = cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+            at += l;
+        }
+    }
+    cf_buf_free(&raw);
+    return rc;
+}
+
+int ix_storew_train(ix_storew *s, ix_segment *const *in, uint32_t n, cf_err *err)
+{
+    if (s->ndocs || s->streaming)
+        return cf_fail(err, CJKFTS_ERROR, "stored fields: training after the first document");
+    uint64_t blocks = 0, bytes = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        blocks += in[i]->sto_nblocks;
+        bytes += in[i]->sto_data_end; /* compressed: about a third of the text */
+    }
+    if (bytes * 2 < STORE_TRAIN_MIN || blocks == 0)
+        return 0; /* a small merge: its first documents will do */
+    /* every stride-th block of every input: about STORE_TRAIN_BYTES of documents when blocks
+     * hold 4 KiB (fewer when they hold 16), spread over the whole merge */
+    uint64_t want = STORE_TRAIN_BYTES / STORE_DICT_BLOCK_BYTES;
+    uint64_t stride = blocks > want ? blocks / want : 1;
+    int rc = 0;
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        size_t cap = (size_t)(STORE_TRAIN_BYTES * (in[i]->sto_nblocks + 1) / (blocks + n));
+        rc = sample_blocks(s, in[i], stride, s->held.len + cap, err);
+        ix_seg_release_pages(in[i]); /* the pages mapped around the samples (as copying does) */
+    }
+    if (!rc)
+        rc = train_held(s, err);
+    s->streaming = !rc && s->cdict; /* without a dictionary, the first documents may train one */
+    cf_buf_free(&s->held);
+    cf_buf_free(&s->held_lens);
+    return rc;
 }
