@@ -65,6 +65,7 @@ void ix_doctoks_reset(ix_doctoks *d, size_t text_bytes)
     d->nterms = 0;
     d->ntok = 0;
     d->bytes.len = 0;
+    d->err = 0;
     /* about one distinct term per 4 bytes of CJK text; the table is kept at most half full */
     size_t want = text_bytes / 2;
     uint32_t n = MIN_SLOTS;
@@ -157,8 +158,8 @@ static inline void add_later(ix_doctoks *d, ix_dterm *t, uint32_t pos)
 }
 
 /* Any term, growing what needs to grow. */
-static __attribute__((noinline)) int add_any(ix_doctoks *d, int field, const char *term,
-                                             size_t len, uint32_t pos)
+static inline int add_general(ix_doctoks *d, int field, const char *term, size_t len,
+                              uint32_t pos)
 {
     if (len > UINT32_MAX / 4 || d->bytes.len > UINT32_MAX / 2 || d->ntok >= UINT32_MAX - 1)
         return CJKFTS_ETOOBIG;
@@ -180,6 +181,15 @@ static __attribute__((noinline)) int add_any(ix_doctoks *d, int field, const cha
         return rc;
     add_later(d, &d->terms[s - 1], pos);
     return 0;
+}
+
+static __attribute__((noinline)) int add_any(ix_doctoks *d, int field, const char *term,
+                                             size_t len, uint32_t pos)
+{
+    int rc = add_general(d, field, term, len, pos);
+    if (rc)
+        d->err = rc;
+    return rc;
 }
 
 /* The common case, without calls: a term of at most 7 bytes (key8 holds the whole key) when
