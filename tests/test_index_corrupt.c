@@ -746,11 +746,102 @@ static void test_rice(void **state)
     assert_int_equal(out[0], 0xc0000000u);
 }
 
+/* Stored fields with a zstd dictionary: trained once 2 MiB of documents are held (then blocks
+ * go out as they fill), at the end for 256 KiB .. 2 MiB, none below; every document reads back
+ * exactly; a damaged dictionary makes reads fail with CJKFTS_ECORRUPT, never wrong text. */
+typedef struct sto_tail {
+    uint64_t table, nblocks, ndocs, dict_off, dict_len;
+} sto_tail;
+
+static sto_tail sto_tail_of(const char *path, blob *b)
+{
+    char names[32][64], *p = NULL;
+    size_t nf = list_files(path, names, 32);
+    for (size_t i = 0; i < nf; i++)
+        if (strstr(names[i], ".sto"))
+            p = th_path(path, names[i]);
+    assert_non_null(p);
+    *b = slurp(p);
+    free(p);
+    const uint8_t *t = b->data + b->len - IX_FOOTER_SIZE - 5 * 8;
+    sto_tail st = {cf_get_u64le(t), cf_get_u64le(t + 8), cf_get_u64le(t + 16),
+                   cf_get_u64le(t + 24), cf_get_u64le(t + 32)};
+    return st;
+}
+
+static void test_stored_dictionary(void **state)
+{
+    (void)state;
+    static const unsigned counts[3] = {900, 100, 20}; /* ~2.9 MB, ~320 KB, ~64 KB of text */
+    th_rng rng = {31};
+    for (int c = 0; c < 3; c++) {
+        char *tmp = th_tmpdir(), *path = th_path(tmp, "idx");
+        unsigned n = counts[c];
+        tdoc *docs = calloc(n, sizeof *docs);
+        cjkfts_index *ix = th_open(path, 0, 0);
+        cjkfts_writer *w;
+        assert_int_equal(cjkfts_writer_open(ix, &w), 0);
+        size_t text = 0;
+        for (unsigned i = 0; i < n; i++) {
+            th_gen(&docs[i], &rng, i, 700);
+            text += strlen(docs[i].body);
+            th_add(w, &docs[i]);
+        }
+        assert_int_equal(cjkfts_writer_commit(w), 0);
+        cjkfts_writer_close(w);
+        th_verify(ix, docs, n); /* every document's stored fields and postings */
+        cjkfts_index_close(ix);
+        blob b;
+        sto_tail st = sto_tail_of(path, &b);
+        assert_int_equal(st.ndocs, n);
+        assert_true(st.dict_off + st.dict_len == st.table);
+        if (c < 2) { /* a dictionary, and blocks of about 4 KiB */
+            assert_true(st.dict_len > 1024 && st.dict_len <= 110 * 1024);
+            assert_true(st.nblocks >= text / 4096 && st.nblocks <= n);
+        } else { /* none, and blocks of about 16 KiB */
+            assert_int_equal(st.dict_len, 0);
+            assert_true(st.nblocks >= text / 16384 && st.nblocks <= text / 8192);
+        }
+        if (c == 1) { /* the dictionary's magic number damaged, the file's checksum repaired */
+            char names[32][64];
+            size_t nf = list_files(path, names, 32);
+            for (size_t i = 0; i < nf; i++) {
+                if (!strstr(names[i], ".sto"))
+                    continue;
+                char *p = th_path(path, names[i]);
+                b.data[st.dict_off] ^= 0x40;
+                fix_crc(b.data, b.len);
+                spit(p, b.data, b.len);
+                free(p);
+            }
+            assert_int_equal(open_ws(path, &ix), 0);
+            cjkfts_reader *r;
+            assert_int_equal(cjkfts_reader_open(ix, &r), 0);
+            const ix_segment *g = ix_snapshot_segment(ix_reader_snapshot(r), 0);
+            cf_err e = CF_ERR_INIT;
+            for (uint32_t d = 0; d < n; d += 7) {
+                ix_stored_doc sd;
+                assert_int_equal(ix_seg_stored_get(g, d, &sd, &e), CJKFTS_ECORRUPT);
+            }
+            cf_handle_destroy(&e);
+            cjkfts_reader_close(r);
+            assert_int_equal(cjkfts_index_check(ix, 0), CJKFTS_ECORRUPT);
+            cjkfts_index_close(ix);
+        }
+        free(b.data);
+        for (unsigned i = 0; i < n; i++)
+            th_doc_free(&docs[i]);
+        free(docs);
+        free(path);
+        th_rmdir(tmp);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pfor),          cmocka_unit_test(test_pfor_bits),
-        cmocka_unit_test(test_rice),
+        cmocka_unit_test(test_rice),          cmocka_unit_test(test_stored_dictionary),
         cmocka_unit_test(test_truncated),     cmocka_unit_test(test_bitflips),
         cmocka_unit_test(test_fuzz_decoders),
         cmocka_unit_test(test_versions),      cmocka_unit_test(test_deterministic),

@@ -102,9 +102,9 @@ void ix_unpack_at(const uint8_t *in, size_t bytes, uint64_t bit, uint32_t *v, si
  * Everything is one bit string, no part rounded to a byte. A value's high part (v >> width) is
  * OR-ed back at its place. The encoder picks the width (and the cheaper way to give the places)
  * that minimizes the size, or Rice coding (head: 33 + k, then the sum of the high parts in a
- * byte; body: the k-bit low parts, then each high part in unary) when that is smaller still. The head can be
- * kept apart from the body (the dictionary keeps the heads of short lists): the size of the
- * body follows from the head alone. */
+ * byte; body: the k-bit low parts, then each high part in unary) when that is smaller still.
+ * The head can be kept apart from the body (the dictionary keeps the heads of short lists):
+ * the size of the body follows from the head alone. */
 
 #define PFOR_EXC 0x40
 #define PFOR_BITMAP 0x80

@@ -325,6 +325,7 @@ CF_HIDDEN size_t ix_pfor_size(const uint8_t *in, const uint8_t *end, size_t n);
 /* Reusable state a segment lends to readers (any thread): see stored.c. */
 typedef struct ix_seg_cache {
     _Atomic(void *) dctx; /* a free zstd decompression context, or NULL */
+    void *ddict;          /* the stored fields' zstd dictionary (set at open), or NULL */
 } ix_seg_cache;
 
 struct ix_segment {
@@ -480,9 +481,12 @@ CF_HIDDEN int ix_term_iter_next_key(ix_term_iter *it, const uint8_t **key, size_
 typedef struct ix_storew {
     ix_out *out;
     cf_buf raw, lens, table, comp;
+    cf_buf held, held_lens; /* documents held (and their size_t lengths) until the dictionary */
+    cf_buf dict;            /* the trained dictionary (empty: none) */
+    bool streaming;         /* the dictionary question is settled: blocks go out as they fill */
     uint32_t nblk, first, ndocs;
     uint64_t nblocks;
-    void *zctx;
+    void *zctx, *cdict;
 } ix_storew;
 
 CF_HIDDEN int ix_stored_serialize(cf_buf *b, const char *const core[IX_STORED_CORE],
