@@ -680,6 +680,38 @@ static void test_cjk_pairs(void **state)
     }
 }
 
+/* Every BMP code point alone and between letters or digits ("1,000" when it is a full-width
+ * comma): the tokens are those of the text normalized whole by ICU, whatever path the code
+ * point takes (stable, cached single code point, ICU). */
+static void test_single_chars(void **state)
+{
+    (void)state;
+    cjkfts_analyzer *a = open_with(1, "english");
+    static const char *const around[][2] = {{"", ""}, {"1", "000"}, {"a", "b"}, {"日", "本"}};
+    for (uint32_t c = 1; c < 0x10000; c++) {
+        if (c >= 0xd800 && c < 0xe000)
+            continue;
+        for (size_t k = 0; k < sizeof around / sizeof around[0]; k++) {
+            char text[32], norm[256];
+            size_t len = strlen(around[k][0]);
+            memcpy(text, around[k][0], len);
+            len += utf8_of(c, text + len);
+            memcpy(text + len, around[k][1], strlen(around[k][1]));
+            len += strlen(around[k][1]);
+            size_t nlen = icu_normalize(text, len, norm, sizeof norm);
+            collect c1, c2;
+            run(a, text, len, &c1);
+            run(a, norm, nlen, &c2);
+            if (strcmp(c1.compact, c2.compact) != 0)
+                fail_msg("U+%04X in \"%s\": \"%s\" but \"%s\" after ICU normalization", c,
+                         around[k][0], c1.compact, c2.compact);
+            collect_free(&c1);
+            collect_free(&c2);
+        }
+    }
+    cjkfts_analyzer_close(a);
+}
+
 static void test_reuse_and_nts(void **state)
 {
     (void)state;
@@ -792,14 +824,18 @@ static void test_alloc_failures(void **state)
         cjkfts_analyzer_close(a);
     }
     assert_true(opened);
-    /* the normalization buffer is allocated on first use */
+    /* the normalization buffer is allocated on first use (by a character that normalizes to
+     * several: one that becomes a single one is served from a table made with the analyzer) */
     cjkfts_analyzer *a = open_with(1, "english");
     int n = 0;
     cf_alloc_fail_after(0);
-    int rc = cjkfts_analyzer_tokenize(a, "①", CJKFTS_NTS, stop_after_3, &n);
+    assert_int_equal(cjkfts_analyzer_tokenize(a, "①", CJKFTS_NTS, stop_after_3, &n), 0);
+    assert_int_equal(n, 1);
+    n = 0;
+    int rc = cjkfts_analyzer_tokenize(a, "ﬁ", CJKFTS_NTS, stop_after_3, &n);
     cf_alloc_fail_after(-1);
     assert_int_equal(rc, CJKFTS_ENOMEM);
-    assert_int_equal(cjkfts_analyzer_tokenize(a, "①", CJKFTS_NTS, stop_after_3, &n), 0);
+    assert_int_equal(cjkfts_analyzer_tokenize(a, "ﬁ", CJKFTS_NTS, stop_after_3, &n), 0);
     assert_int_equal(n, 1);
     cjkfts_analyzer_close(a);
 }
@@ -893,6 +929,7 @@ int main(void)
         cmocka_unit_test(test_separators_and_bad_bytes),
         cmocka_unit_test(test_long_tokens),    cmocka_unit_test(test_random_texts),
         cmocka_unit_test(test_reuse_and_nts), cmocka_unit_test(test_cjk_pairs),
+        cmocka_unit_test(test_single_chars),
         cmocka_unit_test(test_strict_utf8),    cmocka_unit_test(test_abort),
         cmocka_unit_test(test_create_errors),  cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_custom_class),

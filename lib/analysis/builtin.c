@@ -22,6 +22,10 @@ typedef struct an_state {
     UChar in[2 * AN_SEG_MAX]; /* the current segment when it has several code points */
     UChar *out;               /* normalized segment */
     int32_t out_cap;
+    /* for a BMP code point that NFKC_Casefold changes: what a segment of it alone becomes,
+     * when that is one BMP code point (full-width punctuation...); 0 = not yet known,
+     * NORM1_NONE = something else */
+    uint16_t *norm1;
     an_tok tok;
 } an_state;
 
@@ -43,6 +47,7 @@ static void b_destroy(void *state)
     an_chars_free(&st->chars);
     an_stem_close(&st->stem);
     cf_free(st->out);
+    cf_free(st->norm1);
     cf_free(st);
 }
 
@@ -63,6 +68,10 @@ static int b_create(const cjkfts_analyzer_options *o, void **out, char *err, siz
     int rc = an_chars_init(&st->chars, err, errlen);
     if (!rc)
         rc = an_stem_open(&st->stem, o->stemmer, err, errlen);
+    if (!rc && !(st->norm1 = cf_calloc(0x10000, sizeof *st->norm1))) {
+        snprintf(err, errlen, "out of memory");
+        rc = CJKFTS_ENOMEM;
+    }
     if (rc) {
         b_destroy(st);
         return rc;
@@ -115,6 +124,27 @@ static int seg_normalize(an_state *st, int32_t n, size_t start, size_t end, char
     return rc;
 }
 
+#define NORM1_NONE 0xffffu
+
+/* st->norm1[cp] for a BMP code point that is not stable (computed on first use). */
+static int norm1_of(an_state *st, uint32_t cp, char *err, size_t errlen)
+{
+    if (st->norm1[cp])
+        return 0;
+    UChar in[1] = {(UChar)cp}, out[4];
+    UErrorCode e = U_ZERO_ERROR;
+    int32_t m = unorm2_normalize(st->chars.nf, in, 1, out, 4, &e);
+    if (U_FAILURE(e) && e != U_BUFFER_OVERFLOW_ERROR) {
+        snprintf(err, errlen, "ICU normalization failed: %s", u_errorName(e));
+        return CJKFTS_EDEPEND;
+    }
+    st->norm1[cp] = U_SUCCESS(e) && m == 1 && !U16_IS_SURROGATE(out[0]) && out[0] != 0 &&
+                            out[0] != NORM1_NONE
+                        ? out[0]
+                        : NORM1_NONE;
+    return 0;
+}
+
 /* The segment sg ends at byte `end`: normalize it and pass its characters on. */
 static int seg_flush(an_state *st, an_seg *sg, size_t end, char *err, size_t errlen)
 {
@@ -123,6 +153,15 @@ static int seg_flush(an_state *st, an_seg *sg, size_t end, char *err, size_t err
             return an_tok_put(&st->tok, sg->cp, sg->info & AN_CLASS_MASK, sg->start, end);
         if (sg->cp - 'A' < 26u)
             return an_tok_put(&st->tok, sg->cp + 32, AN_LATIN, sg->start, end);
+        if (sg->cp < 0x10000) { /* what seg_normalize would do, from the cache */
+            int rc = norm1_of(st, sg->cp, err, errlen);
+            if (rc)
+                return rc;
+            uint32_t c = st->norm1[sg->cp];
+            if (c != NORM1_NONE)
+                return an_tok_put(&st->tok, c, an_chars_get(&st->chars, c) & AN_CLASS_MASK,
+                                  sg->start, end);
+        }
         sg->in_len = 0;
         U16_APPEND_UNSAFE(st->in, sg->in_len, (UChar32)sg->cp);
     }

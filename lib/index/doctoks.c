@@ -65,6 +65,7 @@ void ix_doctoks_reset(ix_doctoks *d, size_t text_bytes)
     d->nterms = 0;
     d->ntok = 0;
     d->bytes.len = 0;
+    d->err = 0;
     /* about one distinct term per 4 bytes of CJK text; the table is kept at most half full */
     size_t want = text_bytes / 2;
     uint32_t n = MIN_SLOTS;
@@ -114,6 +115,8 @@ static int doctoks_grow(ix_doctoks *d)
 static int grow_tok(ix_doctoks *d)
 {
     size_t cap = d->tokcap ? d->tokcap * 2 : 1024;
+    if (cap > UINT32_MAX - 1) /* a chain index is never IX_NO_TOK */
+        cap = UINT32_MAX - 1;
     uint32_t *t = cf_realloc(d->tok, cap * 2 * sizeof *t);
     if (!t)
         return CJKFTS_ENOMEM;
@@ -140,7 +143,23 @@ static int new_term(ix_doctoks *d, uint64_t key8, uint32_t h, const char *term, 
     return 0;
 }
 
-int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len, uint32_t pos)
+/* A later occurrence of term t (room in tok checked): appended to its chain. */
+static inline void add_later(ix_doctoks *d, ix_dterm *t, uint32_t pos)
+{
+    uint32_t k = (uint32_t)d->ntok++;
+    d->tok[2 * k] = pos;
+    d->tok[2 * k + 1] = IX_NO_TOK;
+    if (t->more == IX_NO_TOK)
+        t->more = k;
+    else
+        d->tok[2 * t->last + 1] = k;
+    t->last = k;
+    t->count++;
+}
+
+/* Any term, growing what needs to grow. */
+static inline int add_general(ix_doctoks *d, int field, const char *term, size_t len,
+                              uint32_t pos)
 {
     if (len > UINT32_MAX / 4 || d->bytes.len > UINT32_MAX / 2 || d->ntok >= UINT32_MAX - 1)
         return CJKFTS_ETOOBIG;
@@ -158,18 +177,41 @@ int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len, uint3
     }
     if (!s)
         return new_term(d, key8, h, term, len, pos, j);
-    /* a later occurrence: appended to the term's chain */
     if (d->ntok == d->tokcap && (rc = grow_tok(d)))
         return rc;
-    ix_dterm *t = &d->terms[s - 1];
-    uint32_t k = (uint32_t)d->ntok++;
-    d->tok[2 * k] = pos;
-    d->tok[2 * k + 1] = IX_NO_TOK;
-    if (t->more == IX_NO_TOK)
-        t->more = k;
-    else
-        d->tok[2 * t->last + 1] = k;
-    t->last = k;
-    t->count++;
+    add_later(d, &d->terms[s - 1], pos);
+    return 0;
+}
+
+static __attribute__((noinline)) int add_any(ix_doctoks *d, int field, const char *term,
+                                             size_t len, uint32_t pos)
+{
+    int rc = add_general(d, field, term, len, pos);
+    if (rc)
+        d->err = rc;
+    return rc;
+}
+
+/* The common case, without calls: a term of at most 7 bytes (key8 holds the whole key) when
+ * nothing needs to grow; everything else goes to add_any. */
+int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len, uint32_t pos)
+{
+    if (len > 7 || d->nterms >= d->nslots / 2 || d->ntok == d->tokcap)
+        return add_any(d, field, term, len, pos);
+    uint64_t key8 = ix_key8(field, term, len);
+    uint32_t h = term_hash(key8, term, len), mask = d->nslots - 1, j = h & mask, s;
+    while ((s = d->slots[j]) != 0) {
+        const ix_dterm *t = &d->terms[s - 1];
+        if (t->key8 == key8 && t->len == len)
+            break;
+        j = (j + 1) & mask;
+    }
+    if (!s) {
+        d->terms[d->nterms] = (ix_dterm){key8, h, 0, (uint32_t)len, 1, pos, IX_NO_TOK, IX_NO_TOK,
+                                         j};
+        d->slots[j] = ++d->nterms;
+        return 0;
+    }
+    add_later(d, &d->terms[s - 1], pos);
     return 0;
 }

@@ -582,6 +582,7 @@ typedef struct ix_doctoks {
     cf_buf bytes;  /* bytes of the terms longer than 7 bytes (ix_dterm.off, .len) */
     uint32_t *tok; /* per later occurrence of a term: position, next entry (2 words) */
     size_t ntok, tokcap;
+    int err; /* the last failure of ix_doctoks_add since the reset, 0 if none */
 } ix_doctoks;
 
 /* The positions of t in order into pos[0..t->count). */

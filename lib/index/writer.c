@@ -351,27 +351,27 @@ CJKFTS_API int cjkfts_writer_delete(cjkfts_writer *w, const char *id, size_t id_
 
 /* ---- analyzing ---------------------------------------------------------------------------- */
 
+/* A token that breaks the analyzer's contract. */
+static __attribute__((noinline)) int bad_token(cjkfts_writer *w, const cjkfts_token *t)
+{
+    if (t->position < w->tok_last)
+        w->tok_rc = cf_fail(&w->h, CJKFTS_EINVAL, "analyzer returned position %u after %u",
+                            t->position, w->tok_last);
+    else
+        w->tok_rc = cf_fail(&w->h, CJKFTS_EINVAL, "analyzer returned an empty term");
+    return 1;
+}
+
+/* A failure of ix_doctoks_add (a negative code) stops the analyzer too; analyze() reports it
+ * from w->toks->err. */
 static int collect_token(void *ctx, const cjkfts_token *t)
 {
     cjkfts_writer *w = ctx;
-    if (t->position < w->tok_last) {
-        w->tok_rc = cf_fail(&w->h, CJKFTS_EINVAL, "analyzer returned position %u after %u",
-                            t->position, w->tok_last);
-        return 1;
-    }
-    if (t->term_len == 0) {
-        w->tok_rc = cf_fail(&w->h, CJKFTS_EINVAL, "analyzer returned an empty term");
-        return 1;
-    }
-    int rc = ix_doctoks_add(w->toks, w->tok_field, t->term, t->term_len, t->position);
-    if (rc) {
-        w->tok_rc = cf_fail(&w->h, rc, rc == CJKFTS_ENOMEM ? "out of memory"
-                                                           : "token or document too large");
-        return 1;
-    }
+    if (t->position < w->tok_last || t->term_len == 0)
+        return bad_token(w, t);
     w->tok_last = t->position;
     w->tok_count++;
-    return 0;
+    return ix_doctoks_add(w->toks, w->tok_field, t->term, t->term_len, t->position);
 }
 
 static int analyze(cjkfts_writer *w, int field, const char *text, size_t len, uint32_t *count)
@@ -383,6 +383,9 @@ static int analyze(cjkfts_writer *w, int field, const char *text, size_t len, ui
     int rc = len ? cjkfts_analyzer_tokenize(w->an, text, len, collect_token, w) : 0;
     if (w->tok_rc)
         return w->tok_rc;
+    if (w->toks->err)
+        return cf_fail(&w->h, w->toks->err, w->toks->err == CJKFTS_ENOMEM
+                                                ? "out of memory" : "token or document too large");
     if (rc)
         return cf_fail(&w->h, rc, "analyzing the %s: %s", field ? "body" : "title",
                        cjkfts_errmsg(w->an));
