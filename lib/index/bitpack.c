@@ -7,27 +7,53 @@
 
 #include "index/index.h"
 
+/* A writer of bits into out from a bit offset: acc holds the `have` (< 32 between calls) bits
+ * not yet stored, starting with those before the offset in its byte (kept). */
+typedef struct bitw {
+    uint8_t *out;
+    size_t o;
+    unsigned have;
+    uint64_t acc;
+} bitw;
+
+static inline bitw bitw_start(uint8_t *out, uint64_t bit)
+{
+    bitw w = {out, (size_t)(bit >> 3), (unsigned)(bit & 7), 0};
+    w.acc = w.have ? out[w.o] & ((1u << w.have) - 1) : 0;
+    return w;
+}
+
+/* Store the low 32 bits of acc. */
+static inline void bitw_spill(bitw *w)
+{
+    cf_put_u32le(w->out + w->o, (uint32_t)w->acc);
+    w->o += 4;
+    w->acc >>= 32;
+}
+
+/* Store what is left, in whole bytes. */
+static inline void bitw_end(bitw *w)
+{
+    for (; w->have > 0; w->have = w->have > 8 ? w->have - 8 : 0) {
+        w->out[w->o++] = (uint8_t)w->acc;
+        w->acc >>= 8;
+    }
+}
+
 void ix_pack_at(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, unsigned bw)
 {
     if (bw == 0 || n == 0)
         return;
-    size_t o = (size_t)(*bit >> 3);
-    unsigned have = (unsigned)(*bit & 7);
-    uint64_t acc = have ? out[o] & ((1u << have) - 1) : 0;
+    bitw w = bitw_start(out, *bit);
     for (size_t i = 0; i < n; i++) {
-        acc |= (uint64_t)v[i] << have; /* have < 32 and v < 2^32 */
-        have += bw;
-        if (have >= 32) {
-            cf_put_u32le(out + o, (uint32_t)acc);
-            o += 4;
-            acc >>= 32;
-            have -= 32;
+        w.acc |= (uint64_t)v[i] << w.have; /* have < 32 and v < 2^32 */
+        w.have += bw;
+        if (w.have >= 32) {
+            bitw_spill(&w);
+            w.have -= 32;
         }
     }
-    for (; have > 0; have = have > 8 ? have - 8 : 0) {
-        out[o++] = (uint8_t)acc;
-        acc >>= 8;
-    }
+    bitw_end(&w);
     *bit += (uint64_t)n * bw;
 }
 
@@ -131,29 +157,19 @@ static uint64_t places_bits(size_t n, size_t ne, bool *bitmap)
 static void put_unary(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, unsigned k,
                       uint64_t q)
 {
-    size_t o = (size_t)(*bit >> 3);
-    unsigned have = (unsigned)(*bit & 7); /* bits in acc, below 32 between values */
-    uint64_t acc = have ? out[o] & ((1u << have) - 1) : 0;
+    bitw w = bitw_start(out, *bit);
     for (size_t i = 0; i < n; i++) {
         uint32_t z = v[i] >> k;
-        for (; z >= 32; z -= 32) { /* a word's worth of zeros */
-            cf_put_u32le(out + o, (uint32_t)acc);
-            o += 4;
-            acc >>= 32;
-        }
-        acc |= (uint64_t)1 << (have + z); /* have + z < 63 */
-        have += z + 1;
-        if (have >= 32) {
-            cf_put_u32le(out + o, (uint32_t)acc);
-            o += 4;
-            acc >>= 32;
-            have -= 32;
+        for (; z >= 32; z -= 32) /* a word's worth of zeros */
+            bitw_spill(&w);
+        w.acc |= (uint64_t)1 << (w.have + z); /* have + z < 63 */
+        w.have += z + 1;
+        if (w.have >= 32) {
+            bitw_spill(&w);
+            w.have -= 32;
         }
     }
-    for (; have > 0; have = have > 8 ? have - 8 : 0) {
-        out[o++] = (uint8_t)acc;
-        acc >>= 8;
-    }
+    bitw_end(&w);
     *bit += n + q;
 }
 
