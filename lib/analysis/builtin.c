@@ -145,12 +145,11 @@ static int norm1_of(an_state *st, uint32_t cp, char *err, size_t errlen)
     return 0;
 }
 
-/* The segment sg ends at byte `end`: normalize it and pass its characters on. */
-static int seg_flush(an_state *st, an_seg *sg, size_t end, char *err, size_t errlen)
+/* seg_flush of a segment that NFKC_Casefold may change. */
+static __attribute__((noinline)) int seg_flush_changed(an_state *st, an_seg *sg, size_t end,
+                                                       char *err, size_t errlen)
 {
     if (sg->n == 1) {
-        if (sg->info & AN_F_ST)
-            return an_tok_put(&st->tok, sg->cp, sg->info & AN_CLASS_MASK, sg->start, end);
         if (sg->cp - 'A' < 26u)
             return an_tok_put(&st->tok, sg->cp + 32, AN_LATIN, sg->start, end);
         if (sg->cp < 0x10000) { /* what seg_normalize would do, from the cache */
@@ -166,6 +165,19 @@ static int seg_flush(an_state *st, an_seg *sg, size_t end, char *err, size_t err
         U16_APPEND_UNSAFE(st->in, sg->in_len, (UChar32)sg->cp);
     }
     return seg_normalize(st, sg->in_len, sg->start, end, err, errlen);
+}
+
+/* The segment sg ends at byte `end`: normalize it and pass its characters on. The common case,
+ * one code point that NFKC_Casefold leaves unchanged, goes straight on (folded when variant
+ * folding changes it; only CJK code points have AN_F_FOLD). */
+static inline __attribute__((always_inline)) int seg_flush(an_state *st, an_seg *sg,
+                                                           size_t end, char *err, size_t errlen)
+{
+    if (sg->n == 1 && (sg->info & AN_F_ST))
+        return an_tok_put_folded(&st->tok,
+                                 st->fold && (sg->info & AN_F_FOLD) ? an_fold(sg->cp) : sg->cp,
+                                 sg->info & AN_CLASS_MASK, sg->start, end);
+    return seg_flush_changed(st, sg, end, err, errlen);
 }
 
 static void seg_begin(an_seg *sg, uint32_t cp, uint8_t info, size_t start)
@@ -218,11 +230,7 @@ static int run(an_state *st, const uint8_t *s, size_t len, char *err, size_t err
         uint32_t cp = c == CF_UTF8_INVALID ? 0xFFFDu : (uint32_t)c;
         uint8_t info = an_chars_get(&st->chars, cp);
         if ((info & AN_F_BB) || sg.n == 0) {
-            if (sg.n == 1 && (sg.info & AN_F_ST)) /* seg_flush's common case */
-                rc = an_tok_put_folded(&st->tok,
-                                       st->fold && (sg.info & AN_F_FOLD) ? an_fold(sg.cp) : sg.cp,
-                                       sg.info & AN_CLASS_MASK, sg.start, start);
-            else if (sg.n)
+            if (sg.n)
                 rc = seg_flush(st, &sg, start, err, errlen);
             seg_begin(&sg, cp, info, start);
         } else {
