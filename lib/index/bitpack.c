@@ -145,10 +145,10 @@ static unsigned index_width(size_t n)
     return n > 1 ? bit_len((uint32_t)(n - 1)) : 0;
 }
 
-/* Bits of the exceptions' places. */
-static uint64_t places_bits(size_t n, size_t ne, bool *bitmap)
+/* Bits of the places of ne exceptions among n values (iw = index_width(n)). */
+static inline uint64_t places_bits(size_t n, uint64_t ne, uint64_t iw, bool *bitmap)
 {
-    uint64_t list = (uint64_t)ne * index_width(n);
+    uint64_t list = ne * iw;
     *bitmap = n < list;
     return *bitmap ? n : list;
 }
@@ -226,8 +226,7 @@ void ix_pfor_put(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, uint3
     const uint64_t iw = index_width(n);
     for (unsigned b = maxb; b-- > 0;) {
         exc += hist[b + 1];
-        uint64_t places = exc * iw < n ? exc * iw : n; /* as places_bits */
-        uint64_t bits = 24 + places + exc * (maxb - b) + (uint64_t)n * b;
+        uint64_t bits = 24 + places_bits(n, exc, iw, &bitmap) + exc * (maxb - b) + (uint64_t)n * b;
         if (bits < best_bits) {
             best_bits = bits;
             best = b;
@@ -263,7 +262,7 @@ void ix_pfor_put(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, uint3
         }
     }
     unsigned hb = maxb - best;
-    places_bits(n, ne, &bitmap);
+    places_bits(n, ne, iw, &bitmap);
     uint32_t h[3] = {best | (ne ? PFOR_EXC : 0), (uint32_t)ne, hb | (bitmap ? PFOR_BITMAP : 0)};
     if (head)
         *head = ne ? h[0] | h[1] << 8 | h[2] << 16 : h[0];
@@ -279,7 +278,7 @@ void ix_pfor_put(uint8_t *out, uint64_t *bit, const uint32_t *v, size_t n, uint3
             if (n % 32)
                 ix_pack_at(out, bit, map + full, 1, (unsigned)(n % 32));
         } else {
-            ix_pack_at(out, bit, idx, ne, index_width(n));
+            ix_pack_at(out, bit, idx, ne, (unsigned)iw);
         }
         ix_pack_at(out, bit, high, ne, hb);
     }
