@@ -499,30 +499,42 @@ void ix_stored_cursor_free(ix_stored_cursor *c)
     c->lens = NULL;
 }
 
+/* Block blk decompressed into the cursor (its documents' lengths in c->lens, positioned at its
+ * first document, whose id goes to *first). */
+static int cursor_load(ix_stored_cursor *c, uint64_t blk, uint32_t *first, cf_err *err)
+{
+    sblock b;
+    int rc = sblock_open(c->g, blk, &b, err);
+    if (rc)
+        return rc;
+    size_t *lens = cf_realloc(c->lens, (b.n ? b.n : 1) * sizeof *lens);
+    if (!lens)
+        return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
+    c->lens = lens;
+    for (uint32_t k = 0; k < b.n; k++)
+        lens[k] = ix_rd_varint(&b.lens); /* each <= raw_len, checked at open */
+    rc = sblock_inflate(c->g, blk, &b, &c->raw, err);
+    if (rc)
+        return rc;
+    *first = b.first;
+    c->n = b.n;
+    c->idx = 0;
+    c->at = 0;
+    return 0;
+}
+
 int ix_stored_cursor_next(ix_stored_cursor *c, const uint8_t **doc, size_t *len, cf_err *err)
 {
     const ix_segment *g = c->g;
     if (c->doc >= g->doc_count)
         return 0;
     if (c->idx >= c->n) {
-        sblock b;
-        int rc = sblock_open(g, c->blk, &b, err);
+        uint32_t first;
+        int rc = cursor_load(c, c->blk, &first, err);
         if (rc)
             return rc;
-        if (b.first != c->doc)
+        if (first != c->doc)
             return sto_corrupt(g, err, c->blk, "blocks out of order");
-        size_t *lens = cf_realloc(c->lens, (b.n ? b.n : 1) * sizeof *lens);
-        if (!lens)
-            return cf_fail(err, CJKFTS_ENOMEM, "out of memory");
-        c->lens = lens;
-        for (uint32_t k = 0; k < b.n; k++)
-            lens[k] = ix_rd_varint(&b.lens); /* each <= raw_len, checked at open */
-        rc = sblock_inflate(g, c->blk, &b, &c->raw, err);
-        if (rc)
-            return rc;
-        c->n = b.n;
-        c->idx = 0;
-        c->at = 0;
         c->blk++;
     }
     *doc = c->raw.data + c->at;
@@ -540,26 +552,18 @@ int ix_stored_cursor_next(ix_stored_cursor *c, const uint8_t **doc, size_t *len,
 static int sample_blocks(ix_storew *s, const ix_segment *g, uint64_t stride, size_t cap,
                          cf_err *err)
 {
-    cf_buf raw;
-    cf_buf_init(&raw);
+    ix_stored_cursor c;
+    ix_stored_cursor_init(&c, g);
     int rc = 0;
     for (uint64_t i = 0; i < g->sto_nblocks && s->held.len < cap && !rc; i += stride) {
-        sblock b;
-        rc = sblock_open(g, i, &b, err);
-        if (!rc)
-            rc = sblock_inflate(g, i, &b, &raw, err);
-        size_t at = 0;
-        for (uint32_t k = 0; k < b.n && !rc; k++) {
-            size_t l = (size_t)ix_rd_varint(&b.lens); /* each <= raw_len, checked at open */
-            if (l > raw.len - at)
-                rc = sto_corrupt(g, err, i, "document lengths exceed the block");
-            else if (cf_buf_append(&s->held, raw.data + at, l) ||
-                     cf_buf_append(&s->held_lens, &l, sizeof l))
+        uint32_t first;
+        rc = cursor_load(&c, i, &first, err);
+        for (size_t at = 0; c.idx < c.n && !rc; at += c.lens[c.idx++])
+            if (cf_buf_append(&s->held, c.raw.data + at, c.lens[c.idx]) ||
+                cf_buf_append(&s->held_lens, &c.lens[c.idx], sizeof *c.lens))
                 rc = cf_fail(err, CJKFTS_ENOMEM, "out of memory");
-            at += l;
-        }
     }
-    cf_buf_free(&raw);
+    ix_stored_cursor_free(&c);
     return rc;
 }
 
