@@ -125,8 +125,16 @@ static int grow_tok(ix_doctoks *d)
     return 0;
 }
 
-/* A new term in slot j. Only keys longer than 8 bytes keep their bytes: key8 holds the
- * others whole. */
+/* A new term in slot j (room checked), its bytes at off (keys of at most 8 bytes are whole in
+ * key8). */
+static inline void put_term(ix_doctoks *d, uint64_t key8, uint32_t h, uint32_t off, size_t len,
+                            uint32_t pos, uint32_t j)
+{
+    d->terms[d->nterms] = (ix_dterm){key8, h, off, (uint32_t)len, 1, pos, IX_NO_TOK, IX_NO_TOK, j};
+    d->slots[j] = ++d->nterms;
+}
+
+/* A new term of any length: a key longer than 8 bytes keeps its bytes. */
 static int new_term(ix_doctoks *d, uint64_t key8, uint32_t h, const char *term, size_t len,
                     uint32_t pos, uint32_t j)
 {
@@ -138,8 +146,7 @@ static int new_term(ix_doctoks *d, uint64_t key8, uint32_t h, const char *term, 
         memcpy(d->bytes.data + d->bytes.len, term, len);
         d->bytes.len += len;
     }
-    d->terms[d->nterms] = (ix_dterm){key8, h, off, (uint32_t)len, 1, pos, IX_NO_TOK, IX_NO_TOK, j};
-    d->slots[j] = ++d->nterms;
+    put_term(d, key8, h, off, len, pos, j);
     return 0;
 }
 
@@ -207,9 +214,7 @@ int ix_doctoks_add(ix_doctoks *d, int field, const char *term, size_t len, uint3
         j = (j + 1) & mask;
     }
     if (!s) {
-        d->terms[d->nterms] = (ix_dterm){key8, h, 0, (uint32_t)len, 1, pos, IX_NO_TOK, IX_NO_TOK,
-                                         j};
-        d->slots[j] = ++d->nterms;
+        put_term(d, key8, h, 0, len, pos, j);
         return 0;
     }
     add_later(d, &d->terms[s - 1], pos);
