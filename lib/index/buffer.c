@@ -8,7 +8,8 @@
  * 4 bytes after a full slice's data hold the address of the next); it holds, per document,
  * varint (doc delta << 1 | freq == 1), [varint freq], then for title and body the freq
  * within-document position deltas. One stream per term keeps the bytes a document adds to a
- * term in one place. */
+ * term in one place. A term has no other record than its hash slot (keys longer than 8 bytes
+ * are kept in the pool). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,35 +20,27 @@
 #define NLEVELS 8
 static const uint32_t level_size[NLEVELS] = {16, 32, 64, 128, 256, 512, 1024, 2048};
 
-#define INLINE_KEY 40
+/* klen of a key longer than 8 bytes (kept in the pool: its length as a u32, then its bytes) */
+#define LONG_KEY 9
 
-/* The cold part of a term, read when it is created and when the buffer is flushed: its key
- * (field byte first) and the first slice of its stream. 48 bytes. */
-typedef struct bterm {
-    uint32_t key_len;
-    uint32_t start;
-    union {
-        uint8_t inl[INLINE_KEY]; /* key_len <= INLINE_KEY */
-        uint32_t addr;          /* longer keys live in the pool */
-    } key;
-} bterm;
-
-/* The hot part lives in the hash table itself: what adding a posting reads and writes, and
- * the key's first 8 bytes, which are the whole key for CJK bigrams (field byte + 6 bytes of
- * UTF-8). Adding a posting of such a term touches one slot and the end of the term's stream,
- * nothing else. 32 bytes, two per cache line (the table is 64-byte aligned). */
+/* A term is its slot in the hash table and nothing else: what adding a posting reads and
+ * writes, the key's first 8 bytes, which are the whole key for CJK bigrams (field byte + 6
+ * bytes of UTF-8) and most words, and the start of its stream for the flush. Adding a posting
+ * touches one slot and the end of the term's stream; the flush sorts (key prefix, slot)
+ * pairs, then reads each term's slot and stream. 32 bytes, two per cache line (the table is
+ * 64-byte aligned). */
 typedef struct bslot {
-    uint64_t key8; /* key bytes 0..7 loaded little-endian, zero-padded */
-    uint32_t hash;
-    uint32_t term; /* index + 1 into terms; 0 = empty */
-    uint32_t cur;  /* stream write address */
+    uint64_t key8;  /* key bytes 0..7 loaded little-endian, zero-padded */
+    uint32_t start; /* stream: its first slice */
+    uint32_t key;   /* klen == LONG_KEY: the key's pool address */
+    uint32_t cur;   /* stream write address */
     uint32_t last_doc, doc_freq;
     uint16_t left; /* bytes left in the stream's current slice */
     uint8_t level; /* the current slice's size class */
-    uint8_t klen;  /* key length when it is <= 8 (key8 is the whole key), else 0 */
+    uint8_t klen;  /* 0: empty; the key length when it is <= 8 (key8 is the whole key), else
+                      LONG_KEY */
 } bslot;
 
-_Static_assert(sizeof(bterm) == 48, "bterm size");
 _Static_assert(sizeof(bslot) == 32, "two slots per cache line");
 
 /* Slots in use at most 7/10 of the table. */
@@ -64,8 +57,7 @@ struct ix_buffer {
     uint8_t *owned; /* 1 where pages[i] is the start of its own allocation */
     uint32_t npages, pagecap, npages_used;
     uint32_t top; /* bytes used in the current page */
-    bterm *terms;
-    uint32_t nterms, termcap;
+    uint32_t nterms;
     void *slots_raw;
     bslot *slots; /* slots_raw rounded up to 64 bytes; a power of two of them */
     uint32_t nslots;
@@ -275,7 +267,6 @@ void ix_buffer_free(ix_buffer *b)
             cf_free(b->pages[i]);
     cf_free(b->pages);
     cf_free(b->owned);
-    cf_free(b->terms);
     cf_free(b->slots_raw);
     cf_free(b->docs);
     cf_free(b->live);
@@ -283,7 +274,7 @@ void ix_buffer_free(ix_buffer *b)
 }
 
 /* Bytes per term that the flush needs to sort the terms (an entry and its copy). */
-#define SORT_MEM 48
+#define SORT_MEM 32
 
 /* Memory in use: pages, terms and documents kept from before a reset are reused as the
  * buffer fills again, so what counts against the budget is the part filled since, plus what
@@ -293,7 +284,7 @@ size_t ix_buffer_mem(const ix_buffer *b)
     size_t slots = (size_t)b->nterms * 3 + 1024; /* the table at its fullest, as filled now */
     if (slots > b->nslots)
         slots = b->nslots;
-    return (size_t)b->npages_used * PAGE_SIZE + (size_t)b->nterms * (sizeof(bterm) + SORT_MEM) +
+    return (size_t)b->npages_used * PAGE_SIZE + (size_t)b->nterms * SORT_MEM +
            slots * sizeof *b->slots + (size_t)b->ndocs * (sizeof(bdoc) + 1) + sizeof *b;
 }
 
@@ -315,21 +306,36 @@ void ix_buffer_delete(ix_buffer *b, uint32_t doc)
 
 /* ---- term hash ---------------------------------------------------------------------------- */
 
-static inline const uint8_t *key_of(const ix_buffer *b, const bterm *t)
+/* A long key's length; its bytes follow. */
+static inline uint32_t long_key(const ix_buffer *b, uint32_t addr, const uint8_t **key)
 {
-    return t->key_len <= INLINE_KEY ? t->key.inl : at(b, t->key.addr);
+    const uint8_t *p = at(b, addr);
+    *key = p + 4;
+    return cf_get_u32le(p);
 }
 
 /* key8 holds the field byte: equal key8 and length make the whole key equal up to 8 bytes. */
-static inline bool slot_matches(const ix_buffer *b, const bslot *s, uint32_t h, uint64_t key8,
+static inline bool slot_matches(const ix_buffer *b, const bslot *s, uint64_t key8,
                                 const char *term, size_t len)
 {
-    if (s->hash != h || s->key8 != key8)
+    if (s->key8 != key8)
         return false;
-    if (s->klen)
+    if (len <= 7)
         return s->klen == len + 1;
-    const bterm *t = &b->terms[s->term - 1]; /* a key longer than 8 bytes; key8 matched */
-    return t->key_len == len + 1 && memcmp(key_of(b, t) + 8, term + 7, len - 7) == 0;
+    if (s->klen != LONG_KEY)
+        return false;
+    const uint8_t *k;
+    return long_key(b, s->key, &k) == len + 1 && memcmp(k + 8, term + 7, len - 7) == 0;
+}
+
+/* The hash of a slot's key (as ix_term_hash gave it when the term was added). */
+static uint32_t slot_hash(const ix_buffer *b, const bslot *s)
+{
+    if (s->klen != LONG_KEY) /* the hash of a key of at most 8 bytes reads only key8 */
+        return ix_term_hash(s->key8, NULL, s->klen - 1u);
+    const uint8_t *k;
+    uint32_t n = long_key(b, s->key, &k);
+    return ix_term_hash(s->key8, (const char *)k + 1, n - 1);
 }
 
 static int grow_slots(ix_buffer *b)
@@ -344,10 +350,10 @@ static int grow_slots(ix_buffer *b)
     cf_advise_huge(raw, ((size_t)n + 2) * sizeof(bslot));
     for (uint32_t i = 0; i < b->nslots; i++) {
         const bslot *v = &b->slots[i];
-        if (!v->term)
+        if (!v->klen)
             continue;
-        uint32_t j = v->hash & (n - 1);
-        while (s[j].term)
+        uint32_t j = slot_hash(b, v) & (n - 1);
+        while (s[j].klen)
             j = (j + 1) & (n - 1);
         s[j] = *v;
     }
@@ -363,49 +369,30 @@ static inline bslot *find_slot(const ix_buffer *b, const char *term, size_t len,
                                uint64_t key8)
 {
     uint32_t mask = b->nslots - 1, j = h & mask;
-    while (b->slots[j].term && !slot_matches(b, &b->slots[j], h, key8, term, len))
+    while (b->slots[j].klen && !slot_matches(b, &b->slots[j], key8, term, len))
         j = (j + 1) & mask;
     return &b->slots[j];
 }
 
-static int grow_terms(ix_buffer *b)
-{
-    uint32_t cap = b->termcap ? b->termcap * 2 : 1024;
-    bterm *t = cf_realloc(b->terms, (size_t)cap * sizeof *t);
-    if (!t)
-        return CJKFTS_ENOMEM;
-    b->terms = t;
-    b->termcap = cap;
-    return 0;
-}
-
-static int new_term(ix_buffer *b, int field, const char *term, size_t len, uint32_t h,
-                    uint64_t key8, bslot *s)
+static int new_term(ix_buffer *b, int field, const char *term, size_t len, uint64_t key8,
+                    bslot *s)
 {
     if (len + 1 > UINT32_MAX / 2)
         return CJKFTS_ETOOBIG;
-    int rc = b->nterms == b->termcap ? grow_terms(b) : 0;
-    if (rc)
-        return rc;
-    bterm *t = &b->terms[b->nterms];
-    t->key_len = (uint32_t)len + 1;
-    uint8_t *k = t->key.inl;
-    if (t->key_len > INLINE_KEY) {
-        if ((rc = pool_alloc(b, t->key_len, &t->key.addr)))
+    bslot v = {.key8 = key8, .last_doc = UINT32_MAX,
+               .klen = (uint8_t)(len <= 7 ? len + 1 : LONG_KEY)};
+    int rc;
+    if (len > 7) {
+        if ((rc = pool_alloc(b, (uint32_t)len + 5, &v.key)))
             return rc;
-        k = at(b, t->key.addr);
+        uint8_t *k = at(b, v.key);
+        cf_put_u32le(k, (uint32_t)len + 1);
+        k[4] = (uint8_t)field;
+        memcpy(k + 5, term, len);
     }
-    if (len <= 7) {
-        cf_put_u64le(k, key8); /* the whole key; the inline key has room for 8 bytes */
-    } else {
-        k[0] = (uint8_t)field;
-        memcpy(k + 1, term, len);
-    }
-    bslot v = {.key8 = key8, .hash = h, .last_doc = UINT32_MAX,
-               .klen = (uint8_t)(len + 1 <= 8 ? len + 1 : 0)};
-    if ((rc = stream_new(b, &t->start, &v.cur, &v.left, &v.level)))
+    if ((rc = stream_new(b, &v.start, &v.cur, &v.left, &v.level)))
         return rc;
-    v.term = ++b->nterms;
+    b->nterms++;
     *s = v;
     return 0;
 }
@@ -468,7 +455,7 @@ static int add_doc_term(ix_buffer *b, uint64_t key8, const char *term, size_t le
     }
     bslot *t = find_slot(b, term, len, h, key8);
     int rc = 0;
-    if (!t->term && (rc = new_term(b, field, term, len, h, key8, t)))
+    if (!t->klen && (rc = new_term(b, field, term, len, key8, t)))
         return rc;
     uint32_t delta = b->cur_doc - (t->last_doc == UINT32_MAX ? 0 : t->last_doc);
     rc = put_varint(b, t, delta << 1 | (freq == 1));
@@ -503,7 +490,7 @@ int ix_buffer_add_doc(ix_buffer *b, ix_doctoks *d)
                 __builtin_prefetch(&b->slots[d->terms[i + LOOKAHEAD].hash & mask]);
             if (i + LOOKAHEAD / 2 < n) {
                 const bslot *s = &b->slots[d->terms[i + LOOKAHEAD / 2].hash & mask];
-                if (s->term && s->hash == d->terms[i + LOOKAHEAD / 2].hash)
+                if (s->klen && s->key8 == d->terms[i + LOOKAHEAD / 2].key8)
                     __builtin_prefetch(at(b, s->cur), 1);
             }
         }
@@ -530,7 +517,7 @@ int ix_buffer_find_id(const ix_buffer *b, const char *id, size_t len, uint32_t *
         return CJKFTS_ENOTFOUND;
     uint64_t key8 = ix_key8(IX_FIELD_ID, id, len);
     const bslot *t = find_slot(b, id, len, ix_term_hash(key8, id, len), key8);
-    if (!t->term || t->last_doc >= b->ndocs)
+    if (!t->klen || t->last_doc >= b->ndocs)
         return CJKFTS_ENOTFOUND;
     *doc = t->last_doc; /* earlier documents with this id were deleted when it was re-added */
     return 0;
@@ -538,24 +525,42 @@ int ix_buffer_find_id(const ix_buffer *b, const char *id, size_t len, uint32_t *
 
 /* ---- flush -------------------------------------------------------------------------------- */
 
+/* A term of the flush: its slot, and the key's first 8 bytes big-endian for fast
+ * comparisons. */
 typedef struct sort_ent {
-    uint64_t prefix; /* first 8 key bytes, big-endian, for fast comparisons */
-    uint32_t term, doc_freq;
+    uint64_t prefix;
+    uint32_t slot, klen; /* klen as in the slot */
 } sort_ent;
 
 _Static_assert(2 * sizeof(sort_ent) <= SORT_MEM, "SORT_MEM covers the flush's sort");
 
+/* The key of an entry and its length (short keys are spelled out in buf). */
+static inline const uint8_t *ent_key(const ix_buffer *b, const sort_ent *e, uint8_t buf[8],
+                                     uint32_t *len)
+{
+    if (e->klen == LONG_KEY) {
+        const uint8_t *k;
+        *len = long_key(b, b->slots[e->slot].key, &k);
+        return k;
+    }
+    cf_put_u64le(buf, __builtin_bswap64(e->prefix));
+    *len = e->klen;
+    return buf;
+}
+
 /* A run of entries sharing their 8-byte prefix is sorted by the whole keys. */
 typedef struct tie_ent {
-    const uint8_t *key;
+    const uint8_t *key; /* NULL: the key is in buf */
     uint32_t len;
+    uint8_t buf[8];
     sort_ent e;
 } tie_ent;
 
 static int cmp_tie(const void *pa, const void *pb)
 {
     const tie_ent *a = pa, *b = pb;
-    int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
+    const uint8_t *ka = a->key ? a->key : a->buf, *kb = b->key ? b->key : b->buf;
+    int c = memcmp(ka, kb, a->len < b->len ? a->len : b->len);
     return c ? c : (a->len < b->len ? -1 : a->len > b->len);
 }
 
@@ -565,8 +570,10 @@ static int sort_ties(const ix_buffer *b, sort_ent *e, uint32_t n)
     if (!t)
         return CJKFTS_ENOMEM;
     for (uint32_t i = 0; i < n; i++) {
-        const bterm *bt = &b->terms[e[i].term];
-        t[i] = (tie_ent){key_of(b, bt), bt->key_len, e[i]};
+        t[i].e = e[i];
+        t[i].key = ent_key(b, &e[i], t[i].buf, &t[i].len);
+        if (t[i].key == t[i].buf)
+            t[i].key = NULL;
     }
     qsort(t, n, sizeof *t, cmp_tie);
     for (uint32_t i = 0; i < n; i++)
@@ -627,15 +634,17 @@ static int sort_ents(const ix_buffer *b, sort_ent **e, sort_ent **other, uint32_
 static int flush_term(const ix_buffer *b, const sort_ent *e, const uint32_t *const *flen,
                       ix_segw *w, cf_err *err)
 {
-    const bterm *t = &b->terms[e->term];
-    const uint8_t *key = key_of(b, t);
+    uint8_t buf[8];
+    uint32_t klen;
+    const uint8_t *key = ent_key(b, e, buf, &klen);
     int field = key[0];
-    int rc = ix_segw_term_begin(w, key, t->key_len, err);
+    int rc = ix_segw_term_begin(w, key, klen, err);
     stream_rd r;
-    stream_rd_init(&r, b, t->start);
+    const bslot *s = &b->slots[e->slot];
+    stream_rd_init(&r, b, s->start);
     uint32_t doc = 0;
     if (field >= IX_NFIELDS) { /* ids: no positions, no length */
-        for (uint32_t j = 0; j < e->doc_freq && !rc; j++) {
+        for (uint32_t j = 0; j < s->doc_freq && !rc; j++) {
             uint32_t code = stream_get_varint(&r);
             doc += code >> 1;
             rc = ix_postw_doc(&w->post, doc, code & 1 ? 1 : stream_get_varint(&r), 0, err);
@@ -643,7 +652,7 @@ static int flush_term(const ix_buffer *b, const sort_ent *e, const uint32_t *con
         return rc ? rc : ix_segw_term_end(w, err);
     }
     const uint32_t *len = flen[field];
-    for (uint32_t j = 0; j < e->doc_freq && !rc; j++) {
+    for (uint32_t j = 0; j < s->doc_freq && !rc; j++) {
         uint32_t code = stream_get_varint(&r);
         doc += code >> 1;
         uint32_t freq = code & 1 ? 1 : stream_get_varint(&r);
@@ -671,8 +680,8 @@ int ix_buffer_flush(const ix_buffer *b, ix_segw *w, cf_err *err)
     uint32_t n = 0;
     for (uint32_t i = 0; i < b->nslots && n < b->nterms; i++) {
         const bslot *s = &b->slots[i];
-        if (s->term) /* key8's bytes in big-endian order sort as the key's first 8 bytes */
-            ents[n++] = (sort_ent){__builtin_bswap64(s->key8), s->term - 1, s->doc_freq};
+        if (s->klen) /* key8's bytes in big-endian order sort as the key's first 8 bytes */
+            ents[n++] = (sort_ent){__builtin_bswap64(s->key8), i, s->klen};
     }
     rc = sort_ents(b, &ents, &other, n);
     cf_free(other);
@@ -690,9 +699,9 @@ int ix_buffer_flush(const ix_buffer *b, ix_segw *w, cf_err *err)
     }
     for (uint32_t i = 0; i < n && !rc; i++) {
         if (i + 2 * LOOKAHEAD < n)
-            __builtin_prefetch(&b->terms[ents[i + 2 * LOOKAHEAD].term]);
+            __builtin_prefetch(&b->slots[ents[i + 2 * LOOKAHEAD].slot]);
         if (i + LOOKAHEAD < n)
-            __builtin_prefetch(at(b, b->terms[ents[i + LOOKAHEAD].term].start));
+            __builtin_prefetch(at(b, b->slots[ents[i + LOOKAHEAD].slot].start));
         rc = flush_term(b, &ents[i], flen, w, err);
     }
     cf_free(lens);
