@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <libstemmer.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
+#include <xxhash.h>
 
 #include "analysis/analysis.h"
 #include "cjkfts.h"
@@ -365,6 +367,246 @@ static void test_stemmers(void **state)
     a = open_with(1, "french");
     static const tcase fr[] = {{"les nations", "le@0 nation@1"}};
     CHECK_TABLE(a, fr);
+    cjkfts_analyzer_close(a);
+}
+
+/* ---- the stem cache ---------------------------------------------------------------------- */
+
+/* an_stem_word(w) must give exactly what libstemmer gives for w, called directly. */
+static void check_stem(an_stem *s, struct sb_stemmer *ref, const char *w)
+{
+    size_t n = strlen(w), got_n = SIZE_MAX;
+    const uint8_t *got = an_stem_word(s, (const uint8_t *)w, n, &got_n);
+    assert_non_null(got);
+    const sb_symbol *want = sb_stemmer_stem(ref, (const sb_symbol *)w, (int)n);
+    assert_non_null(want);
+    size_t want_n = (size_t)sb_stemmer_length(ref);
+    if (got_n != want_n || memcmp(got, want, want_n) != 0)
+        fail_msg("stem of \"%s\": got \"%.*s\" (%zu bytes), want \"%.*s\"", w, (int)got_n,
+                 (const char *)got, got_n, (int)want_n, (const char *)want);
+}
+
+static void check_literal(an_stem *s, const char *w, const char *want)
+{
+    size_t n = 0;
+    const uint8_t *got = an_stem_word(s, (const uint8_t *)w, strlen(w), &n);
+    assert_non_null(got);
+    if (n != strlen(want) || memcmp(got, want, n) != 0)
+        fail_msg("stem of \"%s\": got \"%.*s\", want \"%s\"", w, (int)n, (const char *)got,
+                 want);
+}
+
+/* Distinct words: a letter prefix (bijective base 26, none for the first ones), a root and
+ * an inflection, so most have a stem different from the word. */
+static char *cache_word(size_t i)
+{
+    static const char *const roots[] = {"connect", "run",    "nation", "happy", "generous",
+                                        "argue",   "relate", "hope",   "sky",   "report",
+                                        "govern",  "develop", "cooperat", "condition"};
+    static const char *const ends[] = {"",     "s",    "ing",     "ed",   "ion",
+                                       "ions", "ly",   "ness",    "ful",  "able",
+                                       "ies",  "'s",   "ational", "izer", "ement"};
+    size_t nr = sizeof roots / sizeof roots[0], ne = sizeof ends / sizeof ends[0];
+    char prefix[8], *p = prefix + sizeof prefix;
+    *--p = 0;
+    for (size_t k = i / (nr * ne); k; k = (k - 1) / 26)
+        *--p = (char)('a' + (k - 1) % 26);
+    char *w = malloc(strlen(p) + 24);
+    assert_non_null(w);
+    sprintf(w, "%s%s%s", p, roots[i % nr], ends[i / nr % ne]);
+    return w;
+}
+
+/* Words of these lengths end in "nationalizations" after a run of 'x': around the longest
+ * cached word, and far beyond it. */
+static const size_t long_lens[] = {AN_STEM_CACHE_WORD_MAX - 1, AN_STEM_CACHE_WORD_MAX,
+                                   AN_STEM_CACHE_WORD_MAX + 1, AN_STEM_CACHE_WORD_MAX + 2,
+                                   2 * AN_STEM_CACHE_WORD_MAX, AN_TERM_MAX};
+
+static char *long_word(size_t len)
+{
+    const char *end = "nationalizations";
+    char *w = malloc(len + 1);
+    assert_non_null(w);
+    memset(w, 'x', len - strlen(end));
+    strcpy(w + len - strlen(end), end);
+    return w;
+}
+
+/* The set the cache puts a word in, mirrored here only to build words that collide. */
+static uint64_t cache_set(const char *w, size_t n)
+{
+    return XXH3_64bits(w, n) & (AN_STEM_CACHE_SETS - 1);
+}
+
+/* w[0..n) = the letters numbering k (base 26), skipping byte p (p >= n: none skipped). */
+static void letters(char *w, size_t n, size_t p, size_t k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (i != p)
+            w[i] = (char)('a' + k % 26), k /= 26;
+    w[n] = 0;
+}
+
+/* Two words of n bytes that differ only in byte p and share a set (false if none found). */
+static bool twins_at(size_t n, size_t p, char *a, char *b)
+{
+    char v[26][AN_STEM_CACHE_WORD_MAX + 1];
+    uint64_t set[26];
+    for (size_t k = 0; k < 64; k++)
+        for (int c = 0; c < 26; c++) {
+            letters(v[c], n, p, k);
+            v[c][p] = (char)('a' + c);
+            set[c] = cache_set(v[c], n);
+            for (int d = 0; d < c; d++)
+                if (set[d] == set[c]) {
+                    strcpy(a, v[d]), strcpy(b, v[c]);
+                    return true;
+                }
+        }
+    return false;
+}
+
+/* A word of n bytes and the same word less its last byte, sharing a set. */
+static bool prefix_twins(size_t n, char *a, char *b)
+{
+    for (size_t k = 0; k < 100000; k++) {
+        letters(a, n, SIZE_MAX, k);
+        if (cache_set(a, n) == cache_set(a, n - 1)) {
+            memcpy(b, a, n - 1), b[n - 1] = 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Two words of one set, alternated: each found in either entry of the set. */
+static void check_pair(an_stem *s, struct sb_stemmer *ref, const char *a, const char *b)
+{
+    const char *seq[] = {a, b, a, b, b, a, a};
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++)
+        check_stem(s, ref, seq[i]);
+}
+
+static void test_stem_cache(void **state)
+{
+    (void)state;
+    char err[256];
+    an_stem s;
+    assert_int_equal(an_stem_open(&s, "english", err, sizeof err), 0);
+    struct sb_stemmer *ref = sb_stemmer_new("english", "UTF_8");
+    assert_non_null(ref);
+
+    /* four times as many distinct words as entries, some not ASCII, some too long to cache */
+    size_t nsyn = 8 * AN_STEM_CACHE_SETS, nlong = sizeof long_lens / sizeof long_lens[0];
+    static const char *const other[] = {"café", "cafés", "naïvely", "résumés", "ﬁ", "x", "'s"};
+    size_t nother = sizeof other / sizeof other[0], nw = nsyn + nlong + nother;
+    char **w = malloc(nw * sizeof *w);
+    assert_non_null(w);
+    for (size_t i = 0; i < nsyn; i++)
+        w[i] = cache_word(i);
+    for (size_t i = 0; i < nlong; i++)
+        w[nsyn + i] = long_word(long_lens[i]);
+    for (size_t i = 0; i < nother; i++)
+        w[nsyn + nlong + i] = strdup(other[i]);
+
+    for (size_t i = 0; i < nw; i++) /* forwards */
+        check_stem(&s, ref, w[i]);
+    for (size_t i = nw; i-- > 0;) /* backwards */
+        check_stem(&s, ref, w[i]);
+    for (size_t i = 0; i < nw; i++) /* each twice in a row */
+        check_stem(&s, ref, w[i]), check_stem(&s, ref, w[i]);
+    uint64_t x = 88172645463325252ull; /* xorshift64: a fixed pseudo-random order */
+    for (size_t k = 0; k < 4 * nw; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        check_stem(&s, ref, w[x % nw]);
+    }
+    /* three words that share a set (found with the cache's own set choice, which only serves
+     * to build the collision): cycled, then two of them alternated */
+    size_t same[3], nsame = 0;
+    for (size_t i = 0; i < nsyn && nsame < 3; i++)
+        if (cache_set(w[i], strlen(w[i])) == cache_set(w[0], strlen(w[0])))
+            same[nsame++] = i;
+    assert_int_equal(nsame, 3);
+    for (int k = 0; k < 30; k++)
+        check_stem(&s, ref, w[same[k % 3]]);
+    for (int k = 0; k < 30; k++)
+        check_stem(&s, ref, w[same[k % 2]]);
+    /* words of one set that differ in a single byte (at every place), or by their last byte */
+    char w1[AN_STEM_CACHE_WORD_MAX + 1], w2[AN_STEM_CACHE_WORD_MAX + 1];
+    for (size_t n = 1; n <= AN_STEM_CACHE_WORD_MAX; n++) {
+        for (size_t p = 0; p < n; p++) {
+            bool found = twins_at(n, p, w1, w2);
+            assert_true(found || n == 1); /* 26 words of one letter may all differ in set */
+            if (found)
+                check_pair(&s, ref, w1, w2);
+        }
+        if (n >= 3) {
+            assert_true(prefix_twins(n, w1, w2));
+            check_pair(&s, ref, w1, w2);
+        }
+    }
+
+    check_literal(&s, "running", "run");
+    check_literal(&s, "connections", "connect");
+    check_literal(&s, "running", "run");
+    check_literal(&s, "connections", "connect");
+    for (size_t i = 0; i < nw; i++)
+        free(w[i]);
+    free(w);
+    sb_stemmer_delete(ref);
+    an_stem_close(&s);
+
+    /* through the analyzer: the same words again and again give the same terms */
+    cjkfts_analyzer *a = open_with(1, "english");
+    static const tcase t[] = {
+        {"Running connections running CONNECTIONS", "run@0 connect@1 run@2 connect@3"},
+        {"connections running", "connect@0 run@1"},
+    };
+    CHECK_TABLE(a, t);
+    CHECK_TABLE(a, t);
+    cjkfts_analyzer_close(a);
+}
+
+/* The table is allocated with the stemmer (or the open fails): stemming allocates nothing. */
+static void test_stem_cache_alloc(void **state)
+{
+    (void)state;
+    char err[256];
+    an_stem s;
+    cf_alloc_fail_after(0);
+    int rc = an_stem_open(&s, "english", err, sizeof err);
+    cf_alloc_fail_after(-1);
+    assert_int_equal(rc, CJKFTS_ENOMEM);
+    assert_string_equal(err, "stemmer \"english\": out of memory");
+    assert_null(s.sb), assert_null(s.cache);
+    an_stem_close(&s);
+    cf_alloc_fail_after(0);
+    rc = an_stem_open(&s, "", err, sizeof err); /* no stemming: no table */
+    cf_alloc_fail_after(-1);
+    assert_int_equal(rc, 0);
+    assert_null(s.cache);
+    an_stem_close(&s);
+
+    assert_int_equal(an_stem_open(&s, "english", err, sizeof err), 0);
+    struct sb_stemmer *ref = sb_stemmer_new("english", "UTF_8");
+    assert_non_null(ref);
+    char *lw = long_word(AN_STEM_CACHE_WORD_MAX + 1);
+    cf_alloc_fail_after(0);
+    for (int k = 0; k < 2; k++) {
+        check_literal(&s, "running", "run");
+        check_stem(&s, ref, lw);
+    }
+    cf_alloc_fail_after(-1);
+    free(lw);
+    sb_stemmer_delete(ref);
+    an_stem_close(&s);
+
+    cjkfts_analyzer *a = open_with(1, "english");
+    static const tcase t[] = {{"running connections running", "run@0 connect@1 run@2"}};
+    cf_alloc_fail_after(0);
+    CHECK_TABLE(a, t);
+    cf_alloc_fail_after(-1);
     cjkfts_analyzer_close(a);
 }
 
@@ -924,7 +1166,8 @@ int main(void)
         cmocka_unit_test(test_nfkc),           cmocka_unit_test(test_nfkc_offsets),
         cmocka_unit_test(test_variant_folding), cmocka_unit_test(test_fold_off),
         cmocka_unit_test(test_fold_table),     cmocka_unit_test(test_words),
-        cmocka_unit_test(test_stemmers),       cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_stemmers),       cmocka_unit_test(test_stem_cache),
+        cmocka_unit_test(test_stem_cache_alloc), cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_markup),         cmocka_unit_test(test_seed_lines),
         cmocka_unit_test(test_separators_and_bad_bytes),
         cmocka_unit_test(test_long_tokens),    cmocka_unit_test(test_random_texts),

@@ -81,17 +81,26 @@ CF_HIDDEN uint32_t an_fold(uint32_t cp);
 /* Number of code points the table folds (for documentation and tests). */
 CF_HIDDEN size_t an_fold_count(void);
 
-/* ---- stemming (stem.c) -------------------------------------------------------------------- */
+/* ---- stemming (stem.c) --------------------------------------------------------------------
+ * Stems of recent words are cached beside the stemmer (text repeats the same words): a table
+ * of AN_STEM_CACHE_SETS sets of two 64-byte entries (128 KiB), allocated with the stemmer and
+ * used like it by one thread at a time, so stemming allocates nothing. A word of more than
+ * AN_STEM_CACHE_WORD_MAX bytes is always stemmed (never cut to fit). */
+#define AN_STEM_CACHE_SETS 1024
+#define AN_STEM_CACHE_WORD_MAX 31
+typedef struct an_stem_entry an_stem_entry;
+
 typedef struct an_stem {
     struct sb_stemmer *sb; /* NULL: no stemming */
     int script[2];         /* UScriptCode of words the algorithm applies to (-1 = none) */
+    an_stem_entry *cache;  /* 2 * AN_STEM_CACHE_SETS entries when sb is not NULL */
 } an_stem;
 
 /* Open the Snowball algorithm `lang` ("" = no stemming). CJKFTS_EINVAL for an unknown name. */
 CF_HIDDEN int an_stem_open(an_stem *s, const char *lang, char *err, size_t errlen);
 CF_HIDDEN void an_stem_close(an_stem *s);
 CF_HIDDEN bool an_stem_applies(const an_stem *s, int script);
-/* Stem w[0..n): returns the stem (owned by the stemmer, valid until its next call) and its
+/* Stem w[0..n): returns the stem (owned by s, valid until its next call) and its
  * length in *out_n, or NULL when out of memory. */
 CF_HIDDEN const uint8_t *an_stem_word(an_stem *s, const uint8_t *w, size_t n, size_t *out_n);
 

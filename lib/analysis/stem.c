@@ -8,6 +8,26 @@
 
 #include "analysis.h"
 
+/* xxHash's XXH3 compiled into this file: words are short, where the hash is a few
+ * instructions once inlined. The value only picks a cache set (never stored). */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+/* The stem cache (the table of s->cache). Invariant: an entry with wlen > 0 holds a word of
+ * wlen bytes (at most AN_STEM_CACHE_WORD_MAX) followed by the slen bytes the stemmer gave for
+ * it (possibly none), in the set its hash selects; wlen == 0 marks an empty entry (a word is
+ * never empty). In a set, entry 0 is the more recently stored: a miss moves entry 0 to entry 1
+ * (dropping what entry 1 held) and stores the new word in entry 0. A stem that does not fit
+ * beside its word (longer than the word by more than the spare bytes) is not stored. */
+#define ENTRY_BYTES 62
+struct an_stem_entry {
+    uint8_t wlen, slen;
+    uint8_t bytes[ENTRY_BYTES]; /* the word, then its stem */
+};
+_Static_assert(sizeof(struct an_stem_entry) == 64, "an entry is one cache line long");
+_Static_assert(2 * AN_STEM_CACHE_WORD_MAX <= ENTRY_BYTES, "a word and an equal stem fit");
+_Static_assert((AN_STEM_CACHE_SETS & (AN_STEM_CACHE_SETS - 1)) == 0, "a power of two");
+
 /* Algorithms for scripts other than Latin (every other one is for Latin-script words). */
 static const struct {
     const char *name;
@@ -31,6 +51,7 @@ static bool known_algorithm(const char *lang)
 int an_stem_open(an_stem *s, const char *lang, char *err, size_t errlen)
 {
     s->sb = NULL;
+    s->cache = NULL;
     s->script[0] = s->script[1] = -1;
     if (!lang[0])
         return 0;
@@ -41,7 +62,10 @@ int an_stem_open(an_stem *s, const char *lang, char *err, size_t errlen)
         return CJKFTS_EINVAL;
     }
     s->sb = sb_stemmer_new(lang, "UTF_8");
-    if (!s->sb) {
+    if (s->sb)
+        s->cache = cf_calloc(2 * AN_STEM_CACHE_SETS, sizeof *s->cache);
+    if (!s->cache) {
+        an_stem_close(s);
         snprintf(err, errlen, "stemmer \"%s\": out of memory", lang);
         return CJKFTS_ENOMEM;
     }
@@ -57,6 +81,8 @@ void an_stem_close(an_stem *s)
     if (s->sb)
         sb_stemmer_delete(s->sb);
     s->sb = NULL;
+    cf_free(s->cache);
+    s->cache = NULL;
 }
 
 bool an_stem_applies(const an_stem *s, int script)
@@ -64,11 +90,39 @@ bool an_stem_applies(const an_stem *s, int script)
     return s->sb && script >= 0 && (script == s->script[0] || script == s->script[1]);
 }
 
-const uint8_t *an_stem_word(an_stem *s, const uint8_t *w, size_t n, size_t *out_n)
+static const uint8_t *stem_uncached(an_stem *s, const uint8_t *w, size_t n, size_t *out_n)
 {
     const sb_symbol *r = sb_stemmer_stem(s->sb, w, (int)n);
     if (!r)
         return NULL;
     *out_n = (size_t)sb_stemmer_length(s->sb);
+    return r;
+}
+
+static void cache_store(an_stem_entry *set, const uint8_t *w, size_t n, const uint8_t *r,
+                        size_t rn)
+{
+    if (rn > ENTRY_BYTES - n)
+        return;
+    set[1] = set[0];
+    set[0].wlen = (uint8_t)n;
+    set[0].slen = (uint8_t)rn;
+    memcpy(set[0].bytes, w, n);
+    memcpy(set[0].bytes + n, r, rn);
+}
+
+const uint8_t *an_stem_word(an_stem *s, const uint8_t *w, size_t n, size_t *out_n)
+{
+    if (n == 0 || n > AN_STEM_CACHE_WORD_MAX)
+        return stem_uncached(s, w, n, out_n);
+    an_stem_entry *set = s->cache + 2 * (XXH3_64bits(w, n) & (AN_STEM_CACHE_SETS - 1));
+    for (int i = 0; i < 2; i++)
+        if (set[i].wlen == n && memcmp(set[i].bytes, w, n) == 0) {
+            *out_n = set[i].slen;
+            return set[i].bytes + n;
+        }
+    const uint8_t *r = stem_uncached(s, w, n, out_n);
+    if (r)
+        cache_store(set, w, n, r, *out_n);
     return r;
 }
