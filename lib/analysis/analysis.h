@@ -83,9 +83,10 @@ CF_HIDDEN size_t an_fold_count(void);
 
 /* ---- stemming (stem.c) --------------------------------------------------------------------
  * Stems of recent words are cached beside the stemmer (text repeats the same words): a table
- * of AN_STEM_CACHE_SETS sets of two 64-byte entries (128 KiB), allocated with the stemmer and
- * used like it by one thread at a time, so stemming allocates nothing. A word of more than
- * AN_STEM_CACHE_WORD_MAX bytes is always stemmed (never cut to fit). */
+ * of AN_STEM_CACHE_SETS sets of two 64-byte entries (128 KiB), allocated when the first word
+ * is stemmed and used like the stemmer by one thread at a time; when it cannot be allocated,
+ * words are stemmed without it. A word of more than AN_STEM_CACHE_WORD_MAX bytes is always
+ * stemmed (never cut to fit). */
 #define AN_STEM_CACHE_SETS 1024
 #define AN_STEM_CACHE_WORD_MAX 31
 typedef struct an_stem_entry an_stem_entry;
@@ -93,7 +94,7 @@ typedef struct an_stem_entry an_stem_entry;
 typedef struct an_stem {
     struct sb_stemmer *sb; /* NULL: no stemming */
     int script[2];         /* UScriptCode of words the algorithm applies to (-1 = none) */
-    an_stem_entry *cache;  /* 2 * AN_STEM_CACHE_SETS entries when sb is not NULL */
+    an_stem_entry *cache;  /* 2 * AN_STEM_CACHE_SETS entries, NULL until the first word */
 } an_stem;
 
 /* Open the Snowball algorithm `lang` ("" = no stemming). CJKFTS_EINVAL for an unknown name. */

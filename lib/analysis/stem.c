@@ -62,10 +62,7 @@ int an_stem_open(an_stem *s, const char *lang, char *err, size_t errlen)
         return CJKFTS_EINVAL;
     }
     s->sb = sb_stemmer_new(lang, "UTF_8");
-    if (s->sb)
-        s->cache = cf_calloc(2 * AN_STEM_CACHE_SETS, sizeof *s->cache);
-    if (!s->cache) {
-        an_stem_close(s);
+    if (!s->sb) {
         snprintf(err, errlen, "stemmer \"%s\": out of memory", lang);
         return CJKFTS_ENOMEM;
     }
@@ -113,7 +110,9 @@ static void cache_store(an_stem_entry *set, const uint8_t *w, size_t n, const ui
 
 const uint8_t *an_stem_word(an_stem *s, const uint8_t *w, size_t n, size_t *out_n)
 {
-    if (n == 0 || n > AN_STEM_CACHE_WORD_MAX)
+    if (!s->cache) /* on first use (an analyzer that stems nothing allocates nothing) */
+        s->cache = cf_calloc(2 * AN_STEM_CACHE_SETS, sizeof *s->cache);
+    if (n == 0 || n > AN_STEM_CACHE_WORD_MAX || !s->cache) /* no table: stemmed directly */
         return stem_uncached(s, w, n, out_n);
     an_stem_entry *set = s->cache + 2 * (XXH3_64bits(w, n) & (AN_STEM_CACHE_SETS - 1));
     for (int i = 0; i < 2; i++)

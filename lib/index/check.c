@@ -240,8 +240,9 @@ static int reanalyze(checker *c, uint32_t d, const ix_stored_doc *sd)
         c->field = f;
         c->ntok = 0;
         int rc = cjkfts_analyzer_tokenize(c->an, sf->value, sf->value_len, on_token, c);
-        if (rc)
-            return cf_fail(c->err, CJKFTS_ECORRUPT, "%s: document %u: re-analyzing failed: %s",
+        if (rc) /* the text was analyzed when it was added: only a lack of memory is not damage */
+            return cf_fail(c->err, rc == CJKFTS_ENOMEM ? rc : CJKFTS_ECORRUPT,
+                           "%s: document %u: re-analyzing failed: %s",
                            ix_seg_path(c->g, IX_F_STO), d, cjkfts_errmsg(c->an));
         if (c->ntok != ix_seg_field_length(c->g, f, d))
             return bad(c, ix_seg_path(c->g, IX_F_COL), "field length differs from the "
