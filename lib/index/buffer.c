@@ -5,7 +5,8 @@
  * Invariants. Every pool allocation lies inside one page, except that one larger than a page
  * gets consecutive page slots backed by one allocation, so an address (page << 16 | offset)
  * always reaches contiguous bytes. A term's stream is a chain of slices of growing size (the
- * 4 bytes after a full slice's data hold the address of the next); it holds, per document,
+ * first 4 bytes of a full slice hold the address of the next, so that a reader entering a
+ * slice can fetch the next one into the cache while it reads this one); it holds, per document,
  * varint (doc delta << 1 | freq == 1), [varint freq], then for title and body the freq
  * within-document position deltas. One stream per term keeps the bytes a document adds to a
  * term in one place. A term has no other record than its hash slot (keys longer than 8 bytes
@@ -141,8 +142,9 @@ static int pool_alloc(ix_buffer *b, uint32_t n, uint32_t *addr)
     return 0;
 }
 
-/* Append one byte to a stream, chaining a new slice when the current one is full (the 4
- * bytes after a slice's data hold the next slice's address). */
+/* Append one byte to a stream, chaining a new slice when the current one is full (its data
+ * ends at *cur, so it starts level_size[*level] bytes before; its first 4 bytes get the next
+ * slice's address). */
 static inline int stream_put(ix_buffer *b, uint32_t *cur, uint16_t *left, uint8_t *level,
                              uint8_t byte)
 {
@@ -152,8 +154,8 @@ static inline int stream_put(ix_buffer *b, uint32_t *cur, uint16_t *left, uint8_
         int rc = pool_alloc(b, level_size[lv], &addr);
         if (rc)
             return rc;
-        cf_put_u32le(at(b, *cur), addr);
-        *cur = addr;
+        cf_put_u32le(at(b, *cur - level_size[*level]), addr);
+        *cur = addr + 4;
         *left = (uint16_t)(level_size[lv] - 4);
         *level = lv;
     }
@@ -183,22 +185,39 @@ static int stream_new(ix_buffer *b, uint32_t *start, uint32_t *cur, uint16_t *le
                       uint8_t *level)
 {
     int rc = pool_alloc(b, level_size[0], start);
-    *cur = *start;
+    *cur = *start + 4;
     *left = (uint16_t)(level_size[0] - 4);
     *level = 0;
     return rc;
 }
 
+/* A stream reader; end is the stream's write address (where its data ends). */
 typedef struct stream_rd {
     const ix_buffer *b;
-    uint32_t cur, left;
+    uint32_t cur, left, slice, end;
     uint8_t level;
 } stream_rd;
 
-static void stream_rd_init(stream_rd *r, const ix_buffer *b, uint32_t start)
+/* Whether the slice at slice, of level lv, has a next one: the stream's end lies outside it
+ * (a slice lies in one page, so addresses compare as offsets there; an end just past its last
+ * byte means it is full but nothing follows yet). */
+static inline bool slice_full(uint32_t slice, uint8_t lv, uint32_t end)
+{
+    return end - slice - 4 > level_size[lv] - 4;
+}
+
+/* The next slice of a full slice. */
+static inline uint32_t slice_next(const ix_buffer *b, uint32_t slice)
+{
+    return cf_get_u32le(at(b, slice));
+}
+
+static void stream_rd_init(stream_rd *r, const ix_buffer *b, uint32_t start, uint32_t end)
 {
     r->b = b;
-    r->cur = start;
+    r->slice = start;
+    r->end = end;
+    r->cur = start + 4;
     r->left = level_size[0] - 4;
     r->level = 0;
 }
@@ -206,9 +225,12 @@ static void stream_rd_init(stream_rd *r, const ix_buffer *b, uint32_t start)
 static inline uint8_t stream_get(stream_rd *r)
 {
     if (r->left == 0) {
-        r->cur = cf_get_u32le(at(r->b, r->cur));
+        r->slice = slice_next(r->b, r->slice);
+        r->cur = r->slice + 4;
         r->level = r->level + 1 < NLEVELS ? r->level + 1 : r->level;
         r->left = level_size[r->level] - 4;
+        if (slice_full(r->slice, r->level, r->end)) /* fetch the one after while reading */
+            __builtin_prefetch(at(r->b, slice_next(r->b, r->slice)));
     }
     r->left--;
     return *at(r->b, r->cur++);
@@ -641,7 +663,7 @@ static int flush_term(const ix_buffer *b, const sort_ent *e, const uint32_t *con
     int rc = ix_segw_term_begin(w, key, klen, err);
     stream_rd r;
     const bslot *s = &b->slots[e->slot];
-    stream_rd_init(&r, b, s->start);
+    stream_rd_init(&r, b, s->start, s->cur);
     uint32_t doc = 0;
     if (field >= IX_NFIELDS) { /* ids: no positions, no length */
         for (uint32_t j = 0; j < s->doc_freq && !rc; j++) {
@@ -702,6 +724,11 @@ int ix_buffer_flush(const ix_buffer *b, ix_segw *w, cf_err *err)
             __builtin_prefetch(&b->slots[ents[i + 2 * LOOKAHEAD].slot]);
         if (i + LOOKAHEAD < n)
             __builtin_prefetch(at(b, b->slots[ents[i + LOOKAHEAD].slot].start));
+        if (i + LOOKAHEAD / 2 < n) { /* the first slice is there by now: fetch the second */
+            const bslot *s = &b->slots[ents[i + LOOKAHEAD / 2].slot];
+            if (slice_full(s->start, 0, s->cur))
+                __builtin_prefetch(at(b, slice_next(b, s->start)));
+        }
         rc = flush_term(b, &ents[i], flen, w, err);
     }
     cf_free(lens);
